@@ -1,0 +1,264 @@
+// hostbpf — an embeddable eBPF runtime for C++ applications.
+//
+// The host opens ELF objects that clang compiled from libbpf-style BPF C, loads
+// them (maps are created, relocations resolved, every program checked), and runs
+// programs the way the kernel's BPF_PROG_TEST_RUN does, or directly on the hot
+// path. This header is the whole public API; everything is documented here.
+//
+//   hostbpf::Runtime rt;
+//   auto obj = rt.open("policy.bpf.o");
+//   if (!obj) { std::cerr << obj.error().message() << "\n"; return 1; }
+//   if (auto err = obj->load()) { std::cerr << err.message() << "\n" << err.log(); return 1; }
+//   auto prog = obj->program("classify");
+//   auto res = prog->test_run({.ctx_in = &ctx, .ctx_size_in = sizeof ctx});
+//
+// Handles (Object, Program, Map) share ownership of what they name: a Program
+// keeps its maps alive, and an Object keeps everything it loaded. Handles are
+// cheap to copy. A Runtime must outlive every handle made from it.
+//
+// Thread-safety: a loaded Program may run on any number of threads at once; map
+// operations may be called concurrently from any thread. Loading an Object is
+// not concurrent with other calls on the same Object.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hostbpf/error.h"
+
+namespace hostbpf {
+
+namespace detail {
+struct RuntimeState;
+struct ObjectState;
+struct ProgramState;
+}  // namespace detail
+namespace maps {
+class Map;
+}
+
+/// One eBPF instruction, the kernel's struct bpf_insn layout.
+struct Insn {
+  uint8_t code;
+  uint8_t dst_reg : 4;
+  uint8_t src_reg : 4;
+  int16_t off;
+  int32_t imm;
+};
+static_assert(sizeof(Insn) == 8);
+
+/// Program types that hostbpf runs (values are the kernel's enum bpf_prog_type).
+enum class ProgType : uint32_t {
+  SocketFilter = 1,
+  Xdp = 6,
+  SchedCls = 3,
+  PerfEvent = 7,
+  Tracing = 26,
+  StructOps = 27,
+  Syscall = 31,
+};
+
+struct RuntimeOptions {
+  /// Where bpf_trace_printk()/bpf_printk() lines go (one call per line, without
+  /// the newline). Unset: stderr, prefixed with the program name like the
+  /// kernel's trace_pipe. Called from the thread that runs the program.
+  std::function<void(std::string_view line)> trace;
+};
+
+/// Map as the host sees it (the syscall side of the kernel's map API). Keys and
+/// values are byte spans of exactly key_size() and value_size() bytes; per-CPU
+/// maps take and return possible_cpus() values, each padded to 8 bytes.
+class Map {
+ public:
+  Map() = default;
+  explicit operator bool() const { return m_ != nullptr; }
+
+  const std::string& name() const;
+  uint32_t type() const;          // enum bpf_map_type
+  uint32_t key_size() const;
+  uint32_t value_size() const;    // of one value as programs see it
+  uint32_t max_entries() const;
+  uint32_t flags() const;
+  /// Bytes a lookup/update on this side transfers: value_size(), or
+  /// possible_cpus() * round_up(value_size(), 8) for per-CPU maps.
+  size_t sys_value_size() const;
+
+  /// BPF_MAP_LOOKUP_ELEM: -ENOENT when absent.
+  Error lookup(std::span<const uint8_t> key, std::span<uint8_t> value) const;
+  /// BPF_MAP_UPDATE_ELEM with BPF_ANY (0), BPF_NOEXIST (1) or BPF_EXIST (2).
+  Error update(std::span<const uint8_t> key, std::span<const uint8_t> value, uint64_t flags = 0);
+  /// BPF_MAP_DELETE_ELEM.
+  Error remove(std::span<const uint8_t> key);
+  /// BPF_MAP_GET_NEXT_KEY: an empty `key` gives the first key; -ENOENT at the end.
+  Error next_key(std::span<const uint8_t> key, std::span<uint8_t> next) const;
+
+  /// Typed conveniences for fixed-size keys and values.
+  template <class K, class V>
+  Error lookup(const K& key, V* value) const {
+    return lookup({reinterpret_cast<const uint8_t*>(&key), sizeof(K)}, {reinterpret_cast<uint8_t*>(value), sizeof(V)});
+  }
+  template <class K, class V>
+  Error update(const K& key, const V& value, uint64_t flags = 0) {
+    return update({reinterpret_cast<const uint8_t*>(&key), sizeof(K)},
+                  {reinterpret_cast<const uint8_t*>(&value), sizeof(V)}, flags);
+  }
+
+  /// BPF_MAP_TYPE_RINGBUF only: hands every committed record to `fn` in order and
+  /// returns how many were consumed (discarded records are skipped). `fn`
+  /// returning non-zero stops early, and that value is returned as the error.
+  Result<size_t> ringbuf_consume(const std::function<int(std::span<const uint8_t> record)>& fn);
+  /// Like ringbuf_consume, but first waits up to `timeout_ms` (-1: forever) for a
+  /// record to be available.
+  Result<size_t> ringbuf_poll(const std::function<int(std::span<const uint8_t> record)>& fn, int timeout_ms);
+
+  /// The internal map (for hostbpf's own tools and tests).
+  const std::shared_ptr<maps::Map>& impl() const { return m_; }
+  explicit Map(std::shared_ptr<maps::Map> m) : m_(std::move(m)) {}
+
+ private:
+  std::shared_ptr<maps::Map> m_;
+};
+
+/// BPF_PROG_TEST_RUN's input. Unset buffers are empty.
+struct TestRunOptions {
+  /// Context. syscall: the program's ctx (read/write; copied out to ctx_out).
+  /// xdp: an optional struct xdp_md whose fields other than data/data_end/data_meta are used.
+  const void* ctx_in = nullptr;
+  size_t ctx_size_in = 0;
+  void* ctx_out = nullptr;
+  size_t ctx_size_out = 0;
+  /// Packet (xdp). Copied like the kernel does; the program may modify it.
+  const void* data_in = nullptr;
+  size_t data_size_in = 0;
+  void* data_out = nullptr;
+  size_t data_size_out = 0;
+  /// Runs the program this many times (at least once); duration is the mean.
+  uint32_t repeat = 1;
+};
+
+struct TestRunResult {
+  uint64_t retval = 0;         // R0 of the last run (the kernel truncates to 32 bits; we do not)
+  uint64_t duration_ns = 0;    // mean wall time per run
+  size_t data_size_out = 0;    // bytes of packet after the run (xdp)
+  size_t ctx_size_out = 0;
+};
+
+class Program {
+ public:
+  Program() = default;
+  explicit operator bool() const { return p_ != nullptr; }
+
+  const std::string& name() const;
+  const std::string& section() const;
+  ProgType type() const;
+  uint32_t id() const;                       // unique in the process, like a kernel prog id
+  /// Instructions after loading fixups (the kernel's "xlated" view).
+  std::span<const Insn> insns() const;
+  /// Kernel-style listing of insns(), with `; source @ file.c:12` lines where the
+  /// object has line info.
+  std::string dump_xlated() const;
+
+  /// BPF_PROG_TEST_RUN semantics for this program's type (syscall, xdp).
+  Result<TestRunResult> test_run(const TestRunOptions& opts) const;
+
+  /// Hot path: runs the program with R1 = ctx and returns R0, with no copies and
+  /// no checks beyond those done at load. For syscall programs ctx is the
+  /// program's context. Fails only when the thread cannot get a CPU slot
+  /// (see possible_cpus()), which returns -EBUSY as a 64-bit value.
+  uint64_t run(void* ctx) const;
+
+  explicit Program(std::shared_ptr<detail::ProgramState> p) : p_(std::move(p)) {}
+  const std::shared_ptr<detail::ProgramState>& state() const { return p_; }
+
+ private:
+  std::shared_ptr<detail::ProgramState> p_;
+};
+
+struct LoadOptions {
+  /// Reserved for the verifier; loading always checks program structure.
+  int log_level = 0;
+};
+
+class Object {
+ public:
+  Object() = default;
+  explicit operator bool() const { return o_ != nullptr; }
+
+  const std::string& name() const;
+
+  /// Creates the maps (initialising global data and prog arrays), resolves
+  /// relocations and checks every program. On failure nothing stays loaded and
+  /// the error names the program, section and instruction.
+  Error load(const LoadOptions& opts = {});
+  bool loaded() const;
+
+  /// Programs and maps in ELF order. Available after open() (maps: after load()).
+  std::vector<Program> programs() const;
+  std::vector<Map> maps() const;
+  /// By function name (programs), or by map name; global-data maps also answer
+  /// to their section name (".data", ".rodata", ".bss"). -ENOENT when absent.
+  Result<Program> program(std::string_view name) const;
+  Result<Map> map(std::string_view name) const;
+
+  explicit Object(std::shared_ptr<detail::ObjectState> o) : o_(std::move(o)) {}
+
+ private:
+  std::shared_ptr<detail::ObjectState> o_;
+};
+
+/// Options for programs given as raw instructions (uBPF-style embedding, the
+/// conformance suite).
+struct RawProgramOptions {
+  std::string name = "raw";
+  ProgType type = ProgType::Syscall;
+  /// Helper implementations by id, replacing the kernel helper of that id for
+  /// this program only. A helper may stop the program with stop_program().
+  struct Helper {
+    int32_t id;
+    uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+  };
+  std::vector<Helper> helpers;
+  /// Accept `callx rN` (call the helper whose id is in rN), the conformance
+  /// suite's extension to the ISA.
+  bool allow_callx = false;
+};
+
+/// From inside a helper: end the running program, which returns `r0`.
+void stop_program(uint64_t r0);
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions opts = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  /// Parses an ELF object (no maps are created until Object::load()).
+  Result<Object> open(const std::string& path);
+  Result<Object> open_memory(std::span<const uint8_t> elf, const std::string& name);
+
+  /// Loads a program given as instructions, with no maps (the uBPF model).
+  Result<Program> load_raw(std::span<const Insn> insns, const RawProgramOptions& opts = {});
+
+  const std::shared_ptr<detail::RuntimeState>& state() const { return s_; }
+
+ private:
+  std::shared_ptr<detail::RuntimeState> s_;
+};
+
+/// Number of CPU slots (the kernel's possible CPUs): per-CPU maps hold this many
+/// values, and bpf_get_smp_processor_id() returns a slot below it. Each thread
+/// that runs programs owns one slot from its first run until it exits. Fixed at
+/// first use: HOSTBPF_POSSIBLE_CPUS from the environment, else max(64, hardware threads).
+uint32_t possible_cpus();
+
+/// Name of a map type, e.g. "hash" for BPF_MAP_TYPE_HASH.
+std::string map_type_name(uint32_t type);
+
+}  // namespace hostbpf

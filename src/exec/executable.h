@@ -1,0 +1,76 @@
+// A program ready to run: instructions after fixups, turned into something the
+// CPU runs (the interpreter's decoded form now, JIT code later) behind one entry
+// point, so the runtime, tail calls and callbacks never care which.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hostbpf/error.h"
+#include "isa/insn.h"
+#include "maps/prog_array.h"
+
+namespace hostbpf::exec {
+
+/// A BPF subprogram as a value: what `LDDW rX, BPF_PSEUDO_FUNC` loads and what
+/// callback-taking helpers (bpf_loop) call. Created by the executor.
+struct Callback {
+  uint64_t (*invoke)(const Callback* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+};
+
+/// Terminates the running program from inside a helper: the program returns
+/// `r0` as soon as the helper returns (used by the conformance suite's "unwind"
+/// helper and by fault handling).
+void request_exit(uint64_t r0);
+
+struct PrepareOptions {
+  uint32_t prog_type = 0;   // enum bpf_prog_type
+  uint32_t prog_id = 0;     // reported through TailCallTarget::prog_id
+  std::string name;         // for error messages
+  /// Helper table override by id (the conformance plugin's uBPF helpers); empty
+  /// means the kernel helpers of exec/helpers.h.
+  struct HelperOverride {
+    int32_t id;
+    uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+  };
+  std::vector<HelperOverride> helper_overrides;
+  bool allow_callx = false;  // `callx rN`: call the helper whose id is in rN
+};
+
+class Executable : public maps::TailCallTarget {
+ public:
+  ~Executable() override = default;
+
+  /// Runs the program with R1..R5 = args (R1 is the context). Must be called
+  /// inside an RCU read-side section with an EnvScope installed; the runtime does
+  /// both. Returns R0.
+  uint64_t run(uint64_t r1, uint64_t r2 = 0, uint64_t r3 = 0, uint64_t r4 = 0, uint64_t r5 = 0) const {
+    return entry_(this, r1, r2, r3, r4, r5);
+  }
+
+  uint32_t prog_type() const override { return prog_type_; }
+  uint32_t prog_id() const override { return prog_id_; }
+
+ protected:
+  using Entry = uint64_t (*)(const Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+  Executable(Entry entry, uint32_t prog_type, uint32_t prog_id)
+      : entry_(entry), prog_type_(prog_type), prog_id_(prog_id) {}
+
+ private:
+  Entry entry_;
+  uint32_t prog_type_;
+  uint32_t prog_id_;
+};
+
+/// Builds the interpreter's form of a fixed-up program. `insns` must already have
+/// passed isa::validate_program and have every pseudo LDDW resolved: map
+/// references hold the Map* (BPF_PSEUDO_MAP_FD) or value address
+/// (BPF_PSEUDO_MAP_VALUE) as their 64-bit immediate; BPF_PSEUDO_FUNC and
+/// BPF_PSEUDO_CALL keep their pc-relative immediates. Unknown helper ids are an
+/// error that names the instruction and the id.
+Result<std::shared_ptr<Executable>> interpret(std::span<const isa::Insn> insns, const PrepareOptions& opts);
+
+}  // namespace hostbpf::exec

@@ -1,0 +1,92 @@
+// What an ELF object made by clang -target bpf contains, once parsed: programs
+// with their subprograms linked in, map definitions, global data, BTF and line
+// info. Parsing touches no runtime state; loading (runtime layer) creates the
+// maps and resolves the references left here in the kernel's own "by index"
+// encodings:
+//   LDDW  src=BPF_PSEUDO_MAP_IDX        imm = index into ObjectSpec::maps
+//   LDDW  src=BPF_PSEUDO_MAP_IDX_VALUE  imm = map index, next imm = offset in value
+//   LDDW  src=BPF_PSEUDO_FUNC           imm = pc-relative offset of a subprogram
+//   CALL  src=BPF_PSEUDO_CALL           imm = pc-relative offset of a subprogram
+//   CALL  src=0                         imm = helper id
+#pragma once
+
+#include <bpf/btf.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hostbpf/error.h"
+#include "isa/insn.h"
+#include "maps/map.h"
+
+namespace hostbpf::object {
+
+struct BtfDeleter {
+  void operator()(struct btf* b) const { btf__free(b); }
+};
+using BtfPtr = std::shared_ptr<struct btf>;
+
+/// One .BTF.ext func_info record, relative to the program it is in.
+struct FuncInfo {
+  uint32_t insn_off;   // instruction index in ProgramSpec::insns
+  uint32_t type_id;    // BTF FUNC id
+};
+
+/// One .BTF.ext line_info record, relative to the program it is in.
+struct LineInfo {
+  uint32_t insn_off;   // instruction index in ProgramSpec::insns
+  std::string file;    // source file name
+  std::string line;    // source line text
+  uint32_t line_num;
+  uint32_t col;
+};
+
+struct ProgramSpec {
+  std::string name;            // the function's symbol name
+  std::string section;         // "xdp", "syscall", "struct_ops/foo", ...
+  uint32_t prog_type = 0;      // enum bpf_prog_type from the section name
+  uint32_t expected_attach_type = 0;
+  bool sleepable = false;      // ".s" sections (struct_ops.s/, fentry.s/, syscall)
+  /// The main function followed by every subprogram it reaches (as libbpf
+  /// appends them), relocated as described at the top of this file.
+  std::vector<isa::Insn> insns;
+  std::vector<FuncInfo> func_info;   // sorted by insn_off; [0] is the main function
+  std::vector<LineInfo> line_info;   // sorted by insn_off
+};
+
+struct MapDef {
+  maps::MapSpec spec;
+  /// Global data (.data, .rodata, .bss, .data.*, .rodata.*): the section whose
+  /// bytes initialise the single value; empty for .bss and for `.maps` maps.
+  std::string data_section;
+  std::vector<uint8_t> initial_value;   // value_size bytes for global data
+  bool is_global_data = false;
+  bool read_only = false;               // .rodata*: frozen after load (BPF_F_RDONLY_PROG)
+  /// Prog arrays declared with `.values = { [i] = &prog, ... }`: (slot, program
+  /// index into ObjectSpec::programs).
+  std::vector<std::pair<uint32_t, uint32_t>> initial_progs;
+};
+
+struct ObjectSpec {
+  std::string name;                 // object name (file name without .bpf.o / .o)
+  std::string license;              // from the "license" section; empty if none
+  uint32_t kern_version = 0;
+  std::vector<ProgramSpec> programs;  // entry programs only (not .text subprograms)
+  std::vector<MapDef> maps;
+  BtfPtr btf;                       // the object's BTF; null if it has none
+};
+
+/// Parses an ELF object from memory. `name` is used in error messages and as the
+/// prefix of global-data map names. Every failure names what was wrong and where:
+///   "foo.bpf.o: section 'xdp' (index 3): relocation 2 at offset 0x48 targets symbol 'bar' in unsupported section '.xyz'"
+Result<ObjectSpec> parse_object(std::span<const uint8_t> elf, const std::string& name);
+
+/// Program type and attach type from a section name, like libbpf's section table
+/// ("xdp", "syscall", "tc", "fentry/...", "struct_ops/...", ...). False if unknown.
+bool prog_type_from_section(const std::string& section, uint32_t* prog_type, uint32_t* expected_attach_type,
+                            bool* sleepable);
+
+}  // namespace hostbpf::object
