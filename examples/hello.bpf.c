@@ -1,0 +1,2 @@
+// (being written)
+char LICENSE[] __attribute__((section("license"))) = "GPL";
