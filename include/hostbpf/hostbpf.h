@@ -172,6 +172,9 @@ class Program {
   /// program's context. Fails only when the thread cannot get a CPU slot
   /// (see possible_cpus()), which returns -EBUSY as a 64-bit value.
   uint64_t run(void* ctx) const;
+  /// The same with R2 = arg2: uBPF's convention of passing (memory, length), as
+  /// raw programs and the conformance suite expect.
+  uint64_t run(void* ctx, uint64_t arg2) const;
 
   explicit Program(std::shared_ptr<detail::ProgramState> p) : p_(std::move(p)) {}
   const std::shared_ptr<detail::ProgramState>& state() const { return p_; }

@@ -1,1 +1,181 @@
-// (being written)
+// Object: loading a parsed ELF object, as libbpf's bpf_object__load does against
+// the kernel: create the maps (global data initialised, .rodata frozen), resolve
+// every map reference, check and prepare each program, then fill prog arrays.
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "isa/validate.h"
+#include "maps/prog_array.h"
+#include "runtime/state.h"
+
+namespace hostbpf {
+namespace detail {
+namespace {
+
+Result<LoadedMap> create_object_map(RuntimeState& rt, const object::MapDef& def) {
+  auto created = maps::create_map(def.spec);
+  if (!created.ok()) return std::move(created).error();
+  LoadedMap lm;
+  lm.map = std::move(created.value());
+  lm.id = next_map_id();
+  lm.section = def.is_global_data ? def.data_section : std::string();
+
+  if (def.is_global_data && !def.initial_value.empty()) {
+    uint64_t addr = 0;
+    long rc = lm.map->direct_value_addr(0, &addr);
+    if (rc != 0) return Error(static_cast<int>(rc), fmt::format("map '{}': no direct value access", def.spec.name));
+    if (def.initial_value.size() > def.spec.value_size)
+      return Error(-EINVAL, fmt::format("map '{}': initial value of {} bytes exceeds value_size {}", def.spec.name,
+                                        def.initial_value.size(), def.spec.value_size));
+    std::memcpy(reinterpret_cast<void*>(addr), def.initial_value.data(), def.initial_value.size());
+  }
+  if (auto* pa = dynamic_cast<maps::ProgArray*>(lm.map.get())) {
+    RuntimeState* rtp = &rt;  // the Runtime outlives its maps (hostbpf.h)
+    pa->set_resolver([rtp](uint32_t id) { return rtp->find_prog(id); });
+  }
+  return lm;
+}
+
+// Turns the loader's "by index" map references into what the executor loads:
+// BPF_PSEUDO_MAP_FD with the Map* and BPF_PSEUDO_MAP_VALUE with the value
+// address, as the kernel's resolve_pseudo_ldimm64 does with fds.
+Error resolve_map_refs(ProgramState& prog, const std::vector<LoadedMap>& maps) {
+  for (size_t i = 0; i + 1 < prog.insns.size(); i++) {
+    isa::Insn* insn = &prog.insns[i];
+    if (!isa::is_lddw(*insn)) continue;
+    const uint8_t src = insn->src_reg;
+    if (src == BPF_PSEUDO_MAP_IDX || src == BPF_PSEUDO_MAP_IDX_VALUE) {
+      const uint32_t idx = static_cast<uint32_t>(insn[0].imm);
+      if (idx >= maps.size())
+        return Error(-EINVAL, fmt::format("insn {}: reference to map index {} but the object has {} maps", i, idx,
+                                          maps.size()));
+      const LoadedMap& lm = maps[idx];
+      if (src == BPF_PSEUDO_MAP_IDX) {
+        insn->src_reg = BPF_PSEUDO_MAP_FD;
+        isa::set_lddw_imm64(insn, reinterpret_cast<uint64_t>(lm.map.get()));
+      } else {
+        const uint32_t off = static_cast<uint32_t>(insn[1].imm);
+        uint64_t addr = 0;
+        if (long rc = lm.map->direct_value_addr(off, &addr))
+          return Error(static_cast<int>(rc), fmt::format("insn {}: map '{}' has no direct value access at offset {}",
+                                                         i, lm.map->spec().name, off));
+        if (off >= lm.map->spec().value_size)
+          return Error(-EINVAL, fmt::format("insn {}: offset {} is outside map '{}' value of {} bytes", i, off,
+                                            lm.map->spec().name, lm.map->spec().value_size));
+        insn->src_reg = BPF_PSEUDO_MAP_VALUE;
+        isa::set_lddw_imm64(insn, addr);
+      }
+      bool seen = false;
+      for (auto& m : prog.used_maps) seen |= m == lm.map;
+      if (!seen) {
+        prog.used_maps.push_back(lm.map);
+        prog.used_map_ids.push_back(lm.id);
+        prog.used_map_names.push_back(lm.map->spec().name);
+      }
+    }
+    i++;  // skip the second half of the pair
+  }
+  return {};
+}
+
+}  // namespace
+
+Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base) {
+  isa::ValidateOptions vopts;
+  if (Error err = isa::validate_program(prog.insns, vopts)) return err;
+  if (Error err = resolve_map_refs(prog, maps)) return err;
+  exec::PrepareOptions popts = base;
+  popts.prog_type = prog.prog_type;
+  popts.prog_id = prog.id;
+  popts.name = prog.name;
+  auto exe = exec::interpret(prog.insns, popts);
+  if (!exe.ok()) return std::move(exe).error();
+  prog.exe = std::move(exe.value());
+  return {};
+}
+
+}  // namespace detail
+
+const std::string& Object::name() const { return o_->spec.name; }
+bool Object::loaded() const { return o_->loaded; }
+
+Error Object::load(const LoadOptions& opts) {
+  (void)opts;
+  detail::ObjectState& st = *o_;
+  if (st.loaded) return Error(-EBUSY, fmt::format("object '{}' is already loaded", st.spec.name));
+
+  // Build everything aside and publish only on success, so a failed load leaves
+  // nothing behind (every map and program is released with these locals).
+  std::vector<detail::LoadedMap> maps;
+  for (const auto& def : st.spec.maps) {
+    auto lm = detail::create_object_map(*st.rt, def);
+    if (!lm.ok()) {
+      Error e = lm.error();
+      return e.context(fmt::format("object '{}'", st.spec.name));
+    }
+    maps.push_back(std::move(lm.value()));
+  }
+
+  std::vector<std::shared_ptr<detail::ProgramState>> progs;
+  for (const auto& p : st.programs) {
+    auto copy = std::make_shared<detail::ProgramState>(*p);
+    if (Error err = detail::load_program(*copy, maps, {}))
+      return err.context(fmt::format("object '{}': prog '{}' (section '{}')", st.spec.name, p->name, p->section));
+    progs.push_back(std::move(copy));
+  }
+
+  // Declarative prog-array initialisation (`.values = { [i] = &prog }`).
+  for (size_t m = 0; m < st.spec.maps.size(); m++) {
+    const auto& init = st.spec.maps[m].initial_progs;
+    if (init.empty()) continue;
+    auto* pa = dynamic_cast<maps::ProgArray*>(maps[m].map.get());
+    if (!pa)
+      return Error(-EINVAL, fmt::format("object '{}': map '{}' has program values but is not a prog array",
+                                        st.spec.name, st.spec.maps[m].spec.name));
+    for (auto [slot, prog_index] : init) {
+      if (prog_index >= progs.size())
+        return Error(-EINVAL, fmt::format("object '{}': map '{}' slot {} names program #{} of {}", st.spec.name,
+                                          st.spec.maps[m].spec.name, slot, prog_index, progs.size()));
+      if (long rc = pa->set(slot, progs[prog_index]->exe))
+        return Error(static_cast<int>(rc), fmt::format("object '{}': map '{}': cannot store prog '{}' in slot {}",
+                                                       st.spec.name, st.spec.maps[m].spec.name,
+                                                       progs[prog_index]->name, slot));
+    }
+  }
+
+  for (size_t i = 0; i < progs.size(); i++) {
+    *st.programs[i] = std::move(*progs[i]);
+    st.rt->register_prog(st.programs[i]->id, st.programs[i]->exe);
+  }
+  st.maps = std::move(maps);
+  st.loaded = true;
+  return {};
+}
+
+std::vector<Program> Object::programs() const {
+  std::vector<Program> out;
+  for (const auto& p : o_->programs) out.emplace_back(p);
+  return out;
+}
+
+std::vector<Map> Object::maps() const {
+  std::vector<Map> out;
+  for (const auto& m : o_->maps) out.emplace_back(m.map);
+  return out;
+}
+
+Result<Program> Object::program(std::string_view name) const {
+  for (const auto& p : o_->programs)
+    if (p->name == name) return Program(p);
+  return Error(-ENOENT, fmt::format("object '{}' has no program '{}'", o_->spec.name, name));
+}
+
+Result<Map> Object::map(std::string_view name) const {
+  if (!o_->loaded) return Error(-ENOENT, fmt::format("object '{}' is not loaded: maps exist after load()", o_->spec.name));
+  for (const auto& m : o_->maps)
+    if (m.map->spec().name == name || (!m.section.empty() && m.section == name)) return Map(m.map);
+  return Error(-ENOENT, fmt::format("object '{}' has no map '{}'", o_->spec.name, name));
+}
+
+}  // namespace hostbpf

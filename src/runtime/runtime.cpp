@@ -1,1 +1,150 @@
-// (being written)
+// Runtime: the facade that owns the registries and hands out handles.
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "base/cpu.h"
+#include "base/rcu.h"
+#include "isa/validate.h"
+#include "runtime/state.h"
+
+namespace hostbpf {
+namespace detail {
+
+void TraceToHost::write(std::string_view line) {
+  if (fn_) {
+    fn_(line);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(stderr_mu_);
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.trace) { env.trace = &trace; }
+
+std::shared_ptr<maps::TailCallTarget> RuntimeState::find_prog(uint32_t id) {
+  std::lock_guard<std::mutex> lock(progs_mu);
+  auto it = progs_by_id.find(id);
+  if (it == progs_by_id.end()) return nullptr;
+  return it->second.lock();
+}
+
+void RuntimeState::register_prog(uint32_t id, const std::shared_ptr<exec::Executable>& exe) {
+  std::lock_guard<std::mutex> lock(progs_mu);
+  // Drop entries of programs that are gone, so the table does not grow forever.
+  for (auto it = progs_by_id.begin(); it != progs_by_id.end();) {
+    it = it->second.expired() ? progs_by_id.erase(it) : std::next(it);
+  }
+  progs_by_id[id] = exe;
+}
+
+uint32_t next_prog_id() {
+  static std::atomic<uint32_t> id{0};
+  return ++id;
+}
+
+uint32_t next_map_id() {
+  static std::atomic<uint32_t> id{0};
+  return ++id;
+}
+
+uint64_t run_program(const RuntimeState& rt, const exec::Executable& exe, uint64_t r1, uint64_t r2) {
+  // A thread without a CPU slot cannot touch per-CPU data safely; refuse to run
+  // rather than share a slot (base/cpu.h).
+  if (current_cpu() == kNoCpu) return static_cast<uint64_t>(-EBUSY);
+  rcu::ReadLock rcu_section;
+  exec::EnvScope env(&rt.env);
+  return exe.run(r1, r2);
+}
+
+}  // namespace detail
+
+Runtime::Runtime(RuntimeOptions opts) : s_(std::make_shared<detail::RuntimeState>(std::move(opts))) {}
+
+Runtime::~Runtime() = default;
+
+Result<Object> Runtime::open(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(-ENOENT, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Error(-EIO, fmt::format("{}: read error", path));
+  // The object's name is its file name without directories and .bpf.o / .o, as libbpf names it.
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  for (const char* suffix : {".bpf.o", ".o"}) {
+    const std::string s(suffix);
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      name.resize(name.size() - s.size());
+      break;
+    }
+  }
+  auto obj = open_memory(bytes, name);
+  if (!obj.ok() && obj.error().message().rfind(name, 0) != 0) {
+    Error e = obj.error();
+    return e.context(path);
+  }
+  return obj;
+}
+
+Result<Object> Runtime::open_memory(std::span<const uint8_t> elf, const std::string& name) {
+  auto spec = object::parse_object(elf, name);
+  if (!spec.ok()) return std::move(spec).error();
+  auto st = std::make_shared<detail::ObjectState>();
+  st->rt = s_;
+  st->spec = std::move(spec.value());
+  for (const auto& ps : st->spec.programs) {
+    auto p = std::make_shared<detail::ProgramState>();
+    p->rt = s_;
+    p->name = ps.name;
+    p->section = ps.section;
+    p->prog_type = ps.prog_type;
+    p->id = detail::next_prog_id();
+    p->insns = ps.insns;
+    p->line_info = ps.line_info;
+    st->programs.push_back(std::move(p));
+  }
+  return Object(std::move(st));
+}
+
+Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramOptions& opts) {
+  auto p = std::make_shared<detail::ProgramState>();
+  p->rt = s_;
+  p->name = opts.name;
+  p->section = "raw";
+  p->prog_type = static_cast<uint32_t>(opts.type);
+  p->id = detail::next_prog_id();
+  const auto* first = reinterpret_cast<const isa::Insn*>(insns.data());
+  p->insns.assign(first, first + insns.size());
+
+  isa::ValidateOptions vopts;
+  vopts.allow_callx = opts.allow_callx;
+  vopts.allow_pseudo_lddw = false;  // a raw program has no maps to refer to
+  if (Error err = isa::validate_program(p->insns, vopts)) return err.context(fmt::format("prog '{}'", opts.name));
+
+  exec::PrepareOptions popts;
+  popts.prog_type = p->prog_type;
+  popts.prog_id = p->id;
+  popts.name = opts.name;
+  popts.allow_callx = opts.allow_callx;
+  for (const auto& h : opts.helpers) popts.helper_overrides.push_back({h.id, h.fn});
+  auto exe = exec::interpret(p->insns, popts);
+  if (!exe.ok()) {
+    Error e = exe.error();
+    return e.context(fmt::format("prog '{}'", opts.name));
+  }
+  p->exe = std::move(exe.value());
+  s_->register_prog(p->id, p->exe);
+  return Program(std::move(p));
+}
+
+void stop_program(uint64_t r0) { exec::request_exit(r0); }
+
+std::string map_type_name(uint32_t type) {
+  const char* n = maps::map_type_name(type);
+  return n ? n : fmt::format("type {}", type);
+}
+
+}  // namespace hostbpf

@@ -1,0 +1,86 @@
+// What the public handles (Runtime, Object, Program, Map) point at.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "exec/executable.h"
+#include "exec/run_env.h"
+#include "hostbpf/hostbpf.h"
+#include "maps/map.h"
+#include "object/object_spec.h"
+
+namespace hostbpf::detail {
+
+/// bpf_trace_printk lines go to the host's callback, or to stderr.
+class TraceToHost final : public exec::TraceSink {
+ public:
+  explicit TraceToHost(std::function<void(std::string_view)> fn) : fn_(std::move(fn)) {}
+  void write(std::string_view line) override;
+
+ private:
+  std::function<void(std::string_view)> fn_;
+  std::mutex stderr_mu_;
+};
+
+struct RuntimeState {
+  explicit RuntimeState(RuntimeOptions o);
+
+  RuntimeOptions opts;
+  TraceToHost trace;
+  exec::RunEnv env;
+
+  /// Loaded programs by id, for prog-array updates from the host (ids stand in
+  /// for the kernel's prog fds).
+  std::mutex progs_mu;
+  std::unordered_map<uint32_t, std::weak_ptr<exec::Executable>> progs_by_id;
+  std::shared_ptr<maps::TailCallTarget> find_prog(uint32_t id);
+  void register_prog(uint32_t id, const std::shared_ptr<exec::Executable>& exe);
+};
+
+/// Process-wide ids, like the kernel's prog and map ids.
+uint32_t next_prog_id();
+uint32_t next_map_id();
+
+struct ProgramState {
+  std::shared_ptr<RuntimeState> rt;
+  std::string name;
+  std::string section;
+  uint32_t prog_type = 0;
+  uint32_t id = 0;
+  /// Before load: as parsed. After load: the xlated instructions (maps resolved).
+  std::vector<isa::Insn> insns;
+  std::vector<object::LineInfo> line_info;
+  std::shared_ptr<exec::Executable> exe;             // set by load
+  std::vector<std::shared_ptr<maps::Map>> used_maps;  // kept alive while the program lives
+  std::vector<uint32_t> used_map_ids;                 // parallel to used_maps, for dumps
+  std::vector<std::string> used_map_names;
+};
+
+struct LoadedMap {
+  std::shared_ptr<maps::Map> map;
+  uint32_t id = 0;
+  std::string section;  // global data: ".data", ".rodata", ...; empty otherwise
+};
+
+struct ObjectState {
+  std::shared_ptr<RuntimeState> rt;
+  object::ObjectSpec spec;
+  std::vector<std::shared_ptr<ProgramState>> programs;  // parallel to spec.programs
+  std::vector<LoadedMap> maps;                          // parallel to spec.maps once loaded
+  bool loaded = false;
+};
+
+/// Runs `exe` on this thread: claims the thread's CPU slot, enters an RCU
+/// read-side section and installs the runtime's environment.
+uint64_t run_program(const RuntimeState& rt, const exec::Executable& exe, uint64_t r1, uint64_t r2 = 0);
+
+/// Resolves map references and prepares one program for execution.
+Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base);
+
+}  // namespace hostbpf::detail

@@ -1,0 +1,161 @@
+// hostbpf btf dump file OBJ [--format c|raw]: the object's BTF, in bpftool's
+// formats. libbpf parses the BTF and writes the C; the raw listing is ours
+// because libbpf has no printer for it.
+#include <bpf/btf.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+
+#include "cli.h"
+
+namespace hostbpf::cli {
+namespace {
+
+const char* kind_name(uint16_t kind) {
+  static const char* names[] = {"UNKN",    "INT",      "PTR",   "ARRAY",    "STRUCT",   "UNION",
+                                "ENUM",    "FWD",      "TYPEDEF", "VOLATILE", "CONST",  "RESTRICT",
+                                "FUNC",    "FUNC_PROTO", "VAR", "DATASEC",  "FLOAT",    "DECL_TAG",
+                                "TYPE_TAG", "ENUM64"};
+  return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "UNKN";
+}
+
+std::string name_of(const struct btf* btf, uint32_t off) {
+  const char* n = btf__name_by_offset(btf, off);
+  return n && *n ? fmt::format("'{}'", n) : "'(anon)'";
+}
+
+const char* linkage_name(int l) {
+  switch (l) {
+    case BTF_FUNC_STATIC: return "static";
+    case BTF_FUNC_GLOBAL: return "global";
+    case BTF_FUNC_EXTERN: return "extern";
+    default: return "(unknown)";
+  }
+}
+
+void dump_raw_type(const struct btf* btf, uint32_t id, const struct btf_type* t) {
+  const uint16_t kind = btf_kind(t);
+  std::string line = fmt::format("[{}] {} {}", id, kind_name(kind), name_of(btf, t->name_off));
+  const uint16_t vlen = btf_vlen(t);
+  switch (kind) {
+    case BTF_KIND_INT: {
+      uint32_t info = *reinterpret_cast<const uint32_t*>(t + 1);
+      uint32_t enc = BTF_INT_ENCODING(info);
+      const char* e = enc & BTF_INT_SIGNED ? "SIGNED" : enc & BTF_INT_CHAR ? "CHAR" : enc & BTF_INT_BOOL ? "BOOL" : "(none)";
+      std::cout << line << fmt::format(" size={} bits_offset={} nr_bits={} encoding={}\n", t->size,
+                                       BTF_INT_OFFSET(info), BTF_INT_BITS(info), e);
+      return;
+    }
+    case BTF_KIND_PTR: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
+    case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG:
+      std::cout << line << fmt::format(" type_id={}\n", t->type);
+      return;
+    case BTF_KIND_ARRAY: {
+      const auto* a = btf_array(t);
+      std::cout << line << fmt::format(" type_id={} index_type_id={} nr_elems={}\n", a->type, a->index_type, a->nelems);
+      return;
+    }
+    case BTF_KIND_STRUCT: case BTF_KIND_UNION: {
+      std::cout << line << fmt::format(" size={} vlen={}\n", t->size, vlen);
+      const auto* m = btf_members(t);
+      for (uint16_t i = 0; i < vlen; i++) {
+        std::cout << fmt::format("\t{} type_id={} bits_offset={}", name_of(btf, m[i].name_off), m[i].type,
+                                 btf_member_bit_offset(t, i));
+        if (uint32_t sz = btf_member_bitfield_size(t, i)) std::cout << fmt::format(" bitfield_size={}", sz);
+        std::cout << "\n";
+      }
+      return;
+    }
+    case BTF_KIND_ENUM: {
+      std::cout << line << fmt::format(" encoding={} size={} vlen={}\n", btf_kflag(t) ? "SIGNED" : "UNSIGNED", t->size, vlen);
+      const auto* e = btf_enum(t);
+      for (uint16_t i = 0; i < vlen; i++)
+        std::cout << fmt::format("\t{} val={}\n", name_of(btf, e[i].name_off),
+                                 btf_kflag(t) ? static_cast<int64_t>(e[i].val) : static_cast<int64_t>(static_cast<uint32_t>(e[i].val)));
+      return;
+    }
+    case BTF_KIND_ENUM64: {
+      std::cout << line << fmt::format(" encoding={} size={} vlen={}\n", btf_kflag(t) ? "SIGNED" : "UNSIGNED", t->size, vlen);
+      const auto* e = btf_enum64(t);
+      for (uint16_t i = 0; i < vlen; i++)
+        std::cout << fmt::format("\t{} val={}\n", name_of(btf, e[i].name_off), btf_enum64_value(&e[i]));
+      return;
+    }
+    case BTF_KIND_FWD:
+      std::cout << line << fmt::format(" fwd_kind={}\n", btf_kflag(t) ? "union" : "struct");
+      return;
+    case BTF_KIND_FUNC:
+      std::cout << line << fmt::format(" type_id={} linkage={}\n", t->type, linkage_name(btf_vlen(t)));
+      return;
+    case BTF_KIND_FUNC_PROTO: {
+      std::cout << line << fmt::format(" ret_type_id={} vlen={}\n", t->type, vlen);
+      const auto* p = btf_params(t);
+      for (uint16_t i = 0; i < vlen; i++) std::cout << fmt::format("\t{} type_id={}\n", name_of(btf, p[i].name_off), p[i].type);
+      return;
+    }
+    case BTF_KIND_VAR: {
+      const auto* v = btf_var(t);
+      std::cout << line << fmt::format(" type_id={}, linkage={}\n", t->type,
+                                       v->linkage == BTF_VAR_STATIC ? "static" : v->linkage == BTF_VAR_GLOBAL_ALLOCATED ? "global" : "extern");
+      return;
+    }
+    case BTF_KIND_DATASEC: {
+      std::cout << line << fmt::format(" size={} vlen={}\n", t->size, vlen);
+      const auto* v = btf_var_secinfos(t);
+      for (uint16_t i = 0; i < vlen; i++) {
+        const struct btf_type* vt = btf__type_by_id(btf, v[i].type);
+        std::cout << fmt::format("\ttype_id={} offset={} size={} ({} {})\n", v[i].type, v[i].offset, v[i].size,
+                                 vt ? kind_name(btf_kind(vt)) : "UNKN", vt ? name_of(btf, vt->name_off) : "'?'");
+      }
+      return;
+    }
+    case BTF_KIND_FLOAT:
+      std::cout << line << fmt::format(" size={}\n", t->size);
+      return;
+    case BTF_KIND_DECL_TAG:
+      std::cout << line << fmt::format(" type_id={} component_idx={}\n", t->type, btf_decl_tag(t)->component_idx);
+      return;
+    default:
+      std::cout << line << "\n";
+  }
+}
+
+void print_c(void*, const char* fmt_str, va_list args) { std::vprintf(fmt_str, args); }
+
+}  // namespace
+
+int btf_dump_file(const std::string& path, const std::string& format) {
+  std::unique_ptr<struct btf, void (*)(struct btf*)> btf(btf__parse_elf(path.c_str(), nullptr), btf__free);
+  if (!btf) {
+    std::cerr << fmt::format("hostbpf: {}: cannot read BTF: {}\n", path, std::strerror(errno));
+    return 1;
+  }
+  const uint32_t n = btf__type_cnt(btf.get());
+  if (format == "raw") {
+    for (uint32_t id = 1; id < n; id++) dump_raw_type(btf.get(), id, btf__type_by_id(btf.get(), id));
+    return 0;
+  }
+  std::unique_ptr<struct btf_dump, void (*)(struct btf_dump*)> d(
+      btf_dump__new(btf.get(), print_c, nullptr, nullptr), btf_dump__free);
+  if (!d) {
+    std::cerr << fmt::format("hostbpf: {}: cannot dump BTF as C: {}\n", path, std::strerror(errno));
+    return 1;
+  }
+  std::printf("#ifndef __HOSTBPF_BTF_H__\n#define __HOSTBPF_BTF_H__\n\n");
+  for (uint32_t id = 1; id < n; id++) {
+    if (int err = btf_dump__dump_type(d.get(), id)) {
+      std::cerr << fmt::format("hostbpf: {}: cannot dump BTF type {}: {}\n", path, id, std::strerror(-err));
+      return 1;
+    }
+  }
+  std::printf("\n#endif /* __HOSTBPF_BTF_H__ */\n");
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace hostbpf::cli

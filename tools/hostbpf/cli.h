@@ -1,0 +1,30 @@
+// The hostbpf command line: shared pieces of the subcommands.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hostbpf/hostbpf.h"
+
+namespace hostbpf::cli {
+
+/// Parses hex bytes, ignoring white space ("0a 1b", "0a1b", "0a  1b  "). False
+/// on an odd digit count or a non-hex character.
+bool parse_hex(const std::string& text, std::vector<uint8_t>* out, std::string* error);
+std::string to_hex(const uint8_t* p, size_t n);
+
+/// Opens and loads OBJ, printing the error (and log) to stderr on failure.
+bool open_and_load(Runtime& rt, const std::string& path, Object* out);
+/// The program named `name`, or the only program when `name` is empty.
+bool pick_program(const Object& obj, const std::string& name, Program* out);
+
+int prog_run(const std::string& obj, const std::string& prog, const std::string& ctx_hex,
+             const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json);
+int prog_dump(const std::string& obj, const std::string& prog);
+int map_dump(const std::string& obj, const std::string& map, const std::string& after_prog,
+             const std::string& ctx_hex, const std::string& data_hex, uint32_t repeat);
+int btf_dump_file(const std::string& obj, const std::string& format);
+int conformance(const std::string& mem_hex);
+
+}  // namespace hostbpf::cli

@@ -1,0 +1,102 @@
+// hostbpf prog run | dump
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "cli.h"
+
+namespace hostbpf::cli {
+namespace {
+
+const char* xdp_action_name(uint64_t r) {
+  static const char* names[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT"};
+  return r < 5 ? names[r] : nullptr;
+}
+
+RuntimeOptions cli_runtime_options() {
+  RuntimeOptions o;
+  o.trace = [](std::string_view line) { std::cout << "bpf_trace_printk: " << line << "\n"; };
+  return o;
+}
+
+}  // namespace
+
+int prog_run(const std::string& path, const std::string& name, const std::string& ctx_hex,
+             const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json) {
+  std::vector<uint8_t> ctx, data;
+  std::string err;
+  if (!ctx_hex.empty() && !parse_hex(ctx_hex, &ctx, &err)) {
+    std::cerr << "hostbpf: --ctx-hex: " << err << "\n";
+    return 2;
+  }
+  if (!ctx_file.empty()) {
+    std::ifstream in(ctx_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "hostbpf: --ctx-file: cannot open " << ctx_file << "\n";
+      return 2;
+    }
+    ctx.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (!data_hex.empty() && !parse_hex(data_hex, &data, &err)) {
+    std::cerr << "hostbpf: --data-hex: " << err << "\n";
+    return 2;
+  }
+
+  Runtime rt(cli_runtime_options());
+  Object obj;
+  Program prog;
+  if (!open_and_load(rt, path, &obj) || !pick_program(obj, name, &prog)) return 1;
+
+  std::vector<uint8_t> ctx_out(ctx.size()), data_out(data.size());
+  TestRunOptions o;
+  o.ctx_in = ctx.empty() ? nullptr : ctx.data();
+  o.ctx_size_in = ctx.size();
+  o.ctx_out = ctx_out.empty() ? nullptr : ctx_out.data();
+  o.ctx_size_out = ctx_out.size();
+  o.data_in = data.empty() ? nullptr : data.data();
+  o.data_size_in = data.size();
+  o.data_out = data_out.empty() ? nullptr : data_out.data();
+  o.data_size_out = data_out.size();
+  o.repeat = repeat;
+  auto r = prog.test_run(o);
+  if (!r) {
+    std::cerr << "hostbpf: " << r.error().message() << "\n";
+    return 1;
+  }
+  if (json) {
+    std::cout << fmt::format("{{\"prog\":\"{}\",\"retval\":{},\"duration_ns\":{},\"repeat\":{}}}\n", prog.name(),
+                             r->retval, r->duration_ns, repeat);
+    return 0;
+  }
+  std::string ret = fmt::format("{}", r->retval);
+  if (prog.type() == ProgType::Xdp && xdp_action_name(r->retval)) ret += fmt::format(" ({})", xdp_action_name(r->retval));
+  std::cout << fmt::format("prog '{}' ({}): retval {}, duration {} ns, repeat {}\n", prog.name(), prog.section(), ret,
+                           r->duration_ns, repeat);
+  if (!data.empty() && data_out != data) std::cout << "data_out: " << to_hex(data_out.data(), r->data_size_out) << "\n";
+  if (!ctx.empty() && ctx_out != ctx) std::cout << "ctx_out: " << to_hex(ctx_out.data(), r->ctx_size_out) << "\n";
+  return 0;
+}
+
+int prog_dump(const std::string& path, const std::string& name) {
+  Runtime rt;
+  Object obj;
+  if (!open_and_load(rt, path, &obj)) return 1;
+  std::vector<Program> progs;
+  if (name.empty()) {
+    progs = obj.programs();
+  } else {
+    Program p;
+    if (!pick_program(obj, name, &p)) return 1;
+    progs.push_back(p);
+  }
+  for (size_t i = 0; i < progs.size(); i++) {
+    if (i) std::cout << "\n";
+    std::cout << fmt::format("{}: {} name {}\n", progs[i].id(), progs[i].section(), progs[i].name());
+    std::cout << progs[i].dump_xlated();
+  }
+  return 0;
+}
+
+}  // namespace hostbpf::cli

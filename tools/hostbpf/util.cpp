@@ -1,0 +1,72 @@
+#include <fmt/format.h>
+
+#include <cctype>
+#include <iostream>
+
+#include "cli.h"
+
+namespace hostbpf::cli {
+
+bool parse_hex(const std::string& text, std::vector<uint8_t>* out, std::string* error) {
+  std::string digits;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      *error = fmt::format("'{}' is not a hex digit", c);
+      return false;
+    }
+    digits += c;
+  }
+  if (digits.size() % 2) {
+    *error = fmt::format("odd number of hex digits ({})", digits.size());
+    return false;
+  }
+  out->clear();
+  for (size_t i = 0; i < digits.size(); i += 2) out->push_back(static_cast<uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
+  return true;
+}
+
+std::string to_hex(const uint8_t* p, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; i++) s += fmt::format("{}{:02x}", i ? " " : "", p[i]);
+  return s;
+}
+
+bool open_and_load(Runtime& rt, const std::string& path, Object* out) {
+  auto obj = rt.open(path);
+  if (!obj) {
+    std::cerr << "hostbpf: " << obj.error().message() << "\n";
+    return false;
+  }
+  if (Error err = obj->load()) {
+    std::cerr << "hostbpf: " << err.message() << "\n";
+    if (!err.log().empty()) std::cerr << err.log();
+    return false;
+  }
+  *out = *obj;
+  return true;
+}
+
+bool pick_program(const Object& obj, const std::string& name, Program* out) {
+  if (!name.empty()) {
+    auto p = obj.program(name);
+    if (!p) {
+      std::cerr << "hostbpf: " << p.error().message() << "\n";
+      return false;
+    }
+    *out = *p;
+    return true;
+  }
+  auto progs = obj.programs();
+  if (progs.size() == 1) {
+    *out = progs[0];
+    return true;
+  }
+  std::string names;
+  for (auto& p : progs) names += (names.empty() ? "" : ", ") + p.name();
+  std::cerr << fmt::format("hostbpf: object '{}' has {} programs ({}); choose one with --prog\n", obj.name(),
+                           progs.size(), names);
+  return false;
+}
+
+}  // namespace hostbpf::cli
