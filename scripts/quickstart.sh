@@ -5,7 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh build >/dev/null
-set -x
-build/tools/hostbpf/hostbpf prog run build/examples/hello.bpf.o --prog count_packet --data-hex "$(printf '%0128x' 0)" --repeat 1000 --json
-build/tools/hostbpf/hostbpf prog run build/examples/hello.bpf.o --prog hello --repeat 3
-build/tools/hostbpf/hostbpf map dump build/examples/hello.bpf.o counters
+hostbpf=build/tools/hostbpf/hostbpf
+obj=build/examples/hello.bpf.o
+# An Ethernet + IPv4 + UDP packet.
+#    dst mac      src mac      type | IPv4 header, protocol 17        | UDP header
+udp=ffffffffffff020000000001""0800""4500001c000000004011000a0a0000010a000002""3039003500080000
+
+run() { echo "\$ hostbpf $*"; "$hostbpf" "$@"; echo; }
+run prog run "$obj" --prog count_packet --data-hex "$udp" --repeat 1000 --json
+run prog run "$obj" --prog hello --repeat 3
+run map dump "$obj" counters --after count_packet --data-hex "$udp" --repeat 1000
+run prog dump "$obj" --prog hello

@@ -1,0 +1,202 @@
+// The hostbpf command line as a user drives it: output, exit codes, errors, and
+// the bpf_conformance plugin protocol over all of the suite's programs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the CLI with `args` (shell words), feeding `input` on stdin.
+Outcome run_cli(const std::string& args, const std::string& input = "") {
+  static int seq = 0;
+  const std::string base = std::filesystem::temp_directory_path() / ("hostbpf_cli_" + std::to_string(getpid()) + "_" + std::to_string(seq++));
+  std::ofstream(base + ".in") << input;
+  const std::string cmd = std::string(HOSTBPF_CLI) + " " + args + " <" + base + ".in >" + base + ".out 2>" + base + ".err";
+  int raw = std::system(cmd.c_str());
+  Outcome o;
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+  std::stringstream out, err;
+  out << std::ifstream(base + ".out").rdbuf();
+  err << std::ifstream(base + ".err").rdbuf();
+  o.out = out.str();
+  o.err = err.str();
+  for (const char* ext : {".in", ".out", ".err"}) std::filesystem::remove(base + ext);
+  return o;
+}
+
+const std::string kHello = std::string(HOSTBPF_EXAMPLES_DIR) + "/hello.bpf.o";
+// Ethernet (IPv4) + IPv4 (UDP) + UDP header.
+const std::string kUdpPacket =
+    "ffffffffffff020000000001" "0800"
+    "4500001c000000004011000a0a0000010a000002"
+    "303900350008" "0000";
+
+TEST(Cli, RunPrintsJsonObject) {
+  Outcome o = run_cli("prog run " + kHello + " --prog count_packet --data-hex " + kUdpPacket + " --repeat 10 --json");
+  ASSERT_EQ(o.status, 0) << o.err;
+  std::regex re(R"(\{"prog":"count_packet","retval":2,"duration_ns":\d+,"repeat":10\}\n)");
+  EXPECT_TRUE(std::regex_match(o.out, re)) << o.out;
+}
+
+TEST(Cli, RunHumanOutputNamesXdpAction) {
+  Outcome o = run_cli("prog run " + kHello + " --prog count_packet --data-hex " + kUdpPacket);
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("prog 'count_packet' (xdp): retval 2 (XDP_PASS)"), std::string::npos) << o.out;
+}
+
+TEST(Cli, TracePrintkReachesStdout) {
+  Outcome o = run_cli("prog run " + kHello + " --prog hello --repeat 3");
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("bpf_trace_printk: hello from hostbpf, greeting #1\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("bpf_trace_printk: hello from hostbpf, greeting #3\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("retval 3,"), std::string::npos) << o.out;
+}
+
+TEST(Cli, MapDumpAfterRunShowsCounts) {
+  Outcome o = run_cli("map dump " + kHello + " counters --after count_packet --repeat 5 --data-hex " + kUdpPacket);
+  ASSERT_EQ(o.status, 0) << o.err;
+  // key {eth_proto=0x0800, ip_proto=17}: 5 packets
+  EXPECT_NE(o.out.find("key: 00 08 11 00  value: 05 00 00 00 00 00 00 00\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Found 1 element\n"), std::string::npos) << o.out;
+}
+
+TEST(Cli, MapDumpGlobalDataBySectionName) {
+  Outcome o = run_cli("map dump " + kHello + " .bss");
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("key: 00 00 00 00  value: 00 00 00 00 00 00 00 00\n"), std::string::npos) << o.out;
+}
+
+TEST(Cli, ProgDumpUsesKernelSyntaxAndSourceLines) {
+  Outcome o = run_cli("prog dump " + kHello + " --prog hello");
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("(85) call bpf_trace_printk#6"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("(95) exit"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("@ hello.bpf.c:"), std::string::npos) << o.out;
+}
+
+TEST(Cli, BtfDumpRawAndC) {
+  Outcome raw = run_cli("btf dump file " + kHello + " --format raw");
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  EXPECT_NE(raw.out.find("STRUCT 'flow_key' size=4 vlen=3"), std::string::npos) << raw.out;
+  EXPECT_NE(raw.out.find("FUNC 'count_packet' type_id="), std::string::npos) << raw.out;
+  Outcome c = run_cli("btf dump file " + kHello + " --format c");
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.out.find("struct flow_key {"), std::string::npos) << c.out;
+}
+
+TEST(Cli, ErrorsNameTheProblem) {
+  Outcome missing = run_cli("prog run /nonexistent/x.bpf.o");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.err.find("/nonexistent/x.bpf.o"), std::string::npos) << missing.err;
+
+  Outcome ambiguous = run_cli("prog run " + kHello);
+  EXPECT_NE(ambiguous.status, 0);
+  EXPECT_NE(ambiguous.err.find("choose one with --prog"), std::string::npos) << ambiguous.err;
+
+  Outcome noprog = run_cli("prog run " + kHello + " --prog nope");
+  EXPECT_NE(noprog.status, 0);
+  EXPECT_NE(noprog.err.find("has no program 'nope'"), std::string::npos) << noprog.err;
+
+  Outcome badhex = run_cli("prog run " + kHello + " --prog count_packet --data-hex 0g");
+  EXPECT_NE(badhex.status, 0);
+  EXPECT_NE(badhex.err.find("--data-hex"), std::string::npos) << badhex.err;
+
+  Outcome shortpkt = run_cli("prog run " + kHello + " --prog count_packet --data-hex 0011");
+  EXPECT_NE(shortpkt.status, 0);
+  EXPECT_NE(shortpkt.err.find("at least 14 bytes"), std::string::npos) << shortpkt.err;
+
+  Outcome nomap = run_cli("map dump " + kHello + " nomap");
+  EXPECT_NE(nomap.status, 0);
+  EXPECT_NE(nomap.err.find("has no map 'nomap'"), std::string::npos) << nomap.err;
+
+  Outcome notelf = run_cli("prog run " + std::string(HOSTBPF_CLI));  // an x86-64 ELF, not BPF
+  EXPECT_NE(notelf.status, 0);
+  EXPECT_FALSE(notelf.err.empty());
+
+  Outcome badarg = run_cli("prog run " + kHello + " --repeat 0");
+  EXPECT_NE(badarg.status, 0);
+}
+
+// ---- the conformance suite through the plugin protocol ----
+
+std::string suite_hex(const std::string& compact) {
+  std::string s;
+  for (size_t i = 0; i + 1 < compact.size(); i += 2) s += compact.substr(i, 2) + "  ";
+  return s;
+}
+
+std::string json_field(const std::string& line, const std::string& key) {
+  const std::string k = "\"" + key + "\":\"";
+  size_t p = line.find(k);
+  if (p == std::string::npos) return {};
+  p += k.size();
+  return line.substr(p, line.find('"', p) - p);
+}
+
+TEST(CliConformance, EveryProgramOfTheSuite) {
+  std::ifstream in(std::string(HOSTBPF_CONFORMANCE_DIR) + "/tests_assembled.jsonl");
+  if (!in) GTEST_SKIP() << "conformance data not found at " HOSTBPF_CONFORMANCE_DIR;
+  std::string line;
+  int passed = 0, total = 0;
+  while (std::getline(in, line)) {
+    total++;
+    const std::string name = json_field(line, "name");
+    const std::string mem = json_field(line, "mem_hex");
+    std::string expected = json_field(line, "expected_r0");
+    uint64_t want = expected.find("0x") != std::string::npos ? std::stoull(expected, nullptr, 16)
+                                                             : static_cast<uint64_t>(std::stoll(expected));
+    Outcome o = run_cli("conformance " + (mem.empty() ? std::string() : "'" + suite_hex(mem) + "'"),
+                        suite_hex(json_field(line, "program_hex")));
+    if (o.status != 0) {
+      ADD_FAILURE() << name << ": exit " << o.status << ": " << o.err;
+      continue;
+    }
+    uint64_t got = std::stoull(o.out, nullptr, 16);
+    if (got != want) {
+      ADD_FAILURE() << name << ": r0 = 0x" << std::hex << got << ", expected 0x" << want;
+      continue;
+    }
+    passed++;
+  }
+  EXPECT_EQ(total, 313);
+  EXPECT_EQ(passed, total);
+}
+
+TEST(CliConformance, MustRejectProgramsFail) {
+  const std::filesystem::path dir = std::string(HOSTBPF_CONFORMANCE_DIR) + "/must-reject";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "conformance data not found at " << dir;
+  int rejected = 0, total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path());
+    // The instructions are the lines of the "-- raw" section.
+    std::string line, hex;
+    bool raw = false;
+    while (std::getline(in, line)) {
+      if (line.rfind("--", 0) == 0) {
+        raw = line.find("raw") != std::string::npos;
+        continue;
+      }
+      if (raw && !line.empty() && line[0] != '#') hex += line + " ";
+    }
+    total++;
+    Outcome o = run_cli("conformance", hex);
+    if (o.status != 0 && !o.err.empty()) rejected++;
+    else ADD_FAILURE() << entry.path().filename() << " was accepted: " << o.out;
+  }
+  EXPECT_EQ(total, 45);
+  EXPECT_EQ(rejected, total);
+}
+
+}  // namespace
