@@ -23,8 +23,14 @@ struct Callback {
 
 /// Terminates the running program from inside a helper: the program returns
 /// `r0` as soon as the helper returns (used by the conformance suite's "unwind"
-/// helper and by fault handling).
+/// helper and by fault handling). Only meaningful inside a helper; from a helper
+/// that a callback (bpf_loop) called, it ends that callback's activation.
 void request_exit(uint64_t r0);
+
+/// For executors: true, with the requested r0, when a helper has called
+/// request_exit() on this thread since the last check; clears the request. The
+/// interpreter checks after every helper call; a JIT must do the same.
+bool take_exit_request(uint64_t* r0);
 
 struct PrepareOptions {
   uint32_t prog_type = 0;   // enum bpf_prog_type
@@ -38,6 +44,15 @@ struct PrepareOptions {
   };
   std::vector<HelperOverride> helper_overrides;
   bool allow_callx = false;  // `callx rN`: call the helper whose id is in rN
+  /// BPF_PSEUDO_KFUNC_CALL targets: the call's (imm, off) = (BTF id, BTF fd
+  /// index, 0 for the host BTF) bound to a native function of the helper ABI. A
+  /// kfunc call with no binding is a prepare-time error.
+  struct KfuncBinding {
+    int32_t btf_id;
+    int16_t btf_fd_idx;
+    uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+  };
+  std::vector<KfuncBinding> kfuncs;
 };
 
 class Executable : public maps::TailCallTarget {
@@ -52,6 +67,13 @@ class Executable : public maps::TailCallTarget {
   }
 
   uint32_t prog_type() const override { return prog_type_; }
+  /// True when run() enters through `entry`. Lets an executor recognise its own
+  /// programs: the interpreter continues a tail call into another interpreted
+  /// program inside the same dispatch loop instead of nesting a native call.
+  template <class Fn>
+  bool entered_by(Fn* entry) const {
+    return entry_ == entry;
+  }
   uint32_t prog_id() const override { return prog_id_; }
 
  protected:

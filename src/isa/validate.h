@@ -30,11 +30,19 @@ struct ValidateOptions {
   bool allow_kfunc_calls = false;
 };
 
-/// Checks the whole stream. Errors are -EINVAL with the kernel's wording where
-/// the kernel has one, naming the instruction index, e.g.
-///   "invalid insn 3: BPF_ALU64 uses reserved fields (off=1)"
+/// Checks the whole stream. Errors are -EINVAL (-E2BIG past 1,000,000 insns)
+/// with the kernel's wording where the kernel has one, naming the instruction
+/// index, e.g.
+///   "invalid insn 3: BPF_ALU uses reserved fields (off=2)"
+///   "invalid insn 0: unknown opcode 8c"
+///   "invalid insn 4: frame pointer is read only"
 ///   "jump out of range from insn 5 to 40"
-///   "last insn is not an exit or jmp"
+///   "invalid insn 7: last insn is not an exit or jmp"
+/// Jumps must stay inside their subprogram (subprograms start at insn 0 and at
+/// every BPF_PSEUDO_CALL / BPF_PSEUDO_FUNC target), and every subprogram must end
+/// in exit or an unconditional jump, as the kernel's check_subprogs requires.
+/// Division by an immediate zero and over-wide immediate shifts are left to the
+/// verifier: RFC 9669 defines their results and the conformance suite runs them.
 Error validate_program(std::span<const Insn> insns, const ValidateOptions& opts = {});
 
 }  // namespace hostbpf::isa
