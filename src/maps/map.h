@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,6 +46,12 @@ class Map {
   Map& operator=(const Map&) = delete;
 
   const MapSpec& spec() const { return spec_; }
+
+  /// BPF_MAP_FREEZE: from now on the syscall side may not write (the loader
+  /// freezes .rodata after initialising it). Programs are unaffected; whether
+  /// they may write is BPF_F_RDONLY_PROG's business, checked by the verifier.
+  void freeze() { frozen_.store(true, std::memory_order_release); }
+  bool frozen() const { return frozen_.load(std::memory_order_acquire); }
 
   // ---- program side (called by helpers, inside an RCU read-side section) ----
 
@@ -78,6 +85,7 @@ class Map {
 
  private:
   MapSpec spec_;
+  std::atomic<bool> frozen_{false};
 };
 
 /// Creates a map of any supported type. Validates the spec as BPF_MAP_CREATE does

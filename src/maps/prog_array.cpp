@@ -1,1 +1,126 @@
-// (being written)
+#include "maps/prog_array.h"
+
+#include <linux/bpf.h>
+
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+#include "base/rcu.h"
+#include "maps/map_util.h"
+#include "maps/rcu_tsan.h"
+
+namespace hostbpf::maps {
+
+// Writers serialise on `mu`; programs read slots_ without a lock. A target that
+// leaves a slot may still be running (a tail call into it started before), so
+// its last reference is dropped only after a grace period.
+struct ProgArray::Impl {
+  std::mutex mu;
+  bool typed = false;  // prog_type_ fixed by the first stored program
+  std::atomic<bool> used_rcu{false};
+
+  // Deferred release for callers inside a read-side section, where waiting for
+  // a grace period would deadlock.
+  struct Retired {
+    struct rcu_head head;
+    std::shared_ptr<TailCallTarget> target;
+  };
+  static void release_cb(struct rcu_head* h) {
+    rcu_tsan::grace_period_over();
+    rcu_tsan::take(h);
+    delete reinterpret_cast<Retired*>(reinterpret_cast<unsigned char*>(h) - offsetof(Retired, head));
+  }
+};
+
+ProgArray::ProgArray(MapSpec spec)
+    : Map(std::move(spec)), slots_(this->spec().max_entries), owners_(this->spec().max_entries),
+      impl_(std::make_unique<Impl>()) {}
+
+// Targets released by pending RCU callbacks are owned by those callbacks, so
+// teardown only waits for them to leave nothing behind, and not at all on
+// liburcu's callback thread (where the last reference may be dropped).
+ProgArray::~ProgArray() {
+  if (impl_->used_rcu.load(std::memory_order_relaxed)) detail::barrier_unless_in_callback();
+}
+
+long ProgArray::set(uint32_t index, std::shared_ptr<TailCallTarget> target) {
+  if (index >= slots_.size()) return -E2BIG;
+  std::shared_ptr<TailCallTarget> old;
+  {
+    std::lock_guard<std::mutex> guard(impl_->mu);
+    if (target) {
+      if (impl_->typed && target->prog_type() != prog_type_) return -EINVAL;
+      impl_->typed = true;
+      prog_type_ = target->prog_type();
+    }
+    slots_[index].store(target.get(), std::memory_order_release);
+    old = std::exchange(owners_[index], std::move(target));
+  }
+  if (!old) return 0;
+  if (urcu_memb_read_ongoing()) {
+    impl_->used_rcu.store(true, std::memory_order_relaxed);
+    auto* r = new Impl::Retired{{}, std::move(old)};
+    rcu_tsan::handoff(&r->head);
+    rcu::call(&r->head, &Impl::release_cb);
+  } else {
+    // The syscall side: wait here, so the program is released (and perhaps
+    // torn down) by the thread that removed it, and an update returns only once
+    // no program still runs the old target.
+    rcu::synchronize();
+    rcu_tsan::grace_period_over();
+    old.reset();
+  }
+  return 0;
+}
+
+void* ProgArray::lookup_elem(const void*) { return nullptr; }
+
+long ProgArray::update_elem(const void*, const void*, uint64_t) { return -EINVAL; }
+
+long ProgArray::delete_elem(const void* key) {
+  const uint32_t index = detail::read_index(key);
+  if (index >= slots_.size()) return -E2BIG;
+  if (!slots_[index].load(std::memory_order_acquire)) return -ENOENT;
+  return set(index, nullptr);
+}
+
+long ProgArray::sys_lookup(const void* key, void* value_out) {
+  const uint32_t index = detail::read_index(key);
+  if (index >= slots_.size()) return -ENOENT;
+  std::lock_guard<std::mutex> guard(impl_->mu);
+  const auto& target = owners_[index];
+  if (!target) return -ENOENT;
+  const uint32_t id = target->prog_id();
+  std::memcpy(value_out, &id, sizeof(id));
+  return 0;
+}
+
+long ProgArray::sys_update(const void* key, const void* value, uint64_t flags) {
+  // The kernel's fd arrays accept only BPF_ANY.
+  if (flags != BPF_ANY) return -EINVAL;
+  const uint32_t index = detail::read_index(key);
+  if (index >= slots_.size()) return -E2BIG;
+  uint32_t id;
+  std::memcpy(&id, value, sizeof(id));
+  std::shared_ptr<TailCallTarget> target = resolver_ ? resolver_(id) : nullptr;
+  if (!target) return -EINVAL;
+  return set(index, std::move(target));
+}
+
+long ProgArray::get_next_key(const void* key, void* next_key) {
+  const uint32_t max = static_cast<uint32_t>(slots_.size());
+  const uint32_t index = key ? detail::read_index(key) : UINT32_MAX;
+  uint32_t next;
+  if (index >= max) {
+    next = 0;
+  } else if (index == max - 1) {
+    return -ENOENT;
+  } else {
+    next = index + 1;
+  }
+  std::memcpy(next_key, &next, sizeof(next));
+  return 0;
+}
+
+}  // namespace hostbpf::maps
