@@ -50,6 +50,11 @@ struct ProgramSpec {
   uint32_t prog_type = 0;      // enum bpf_prog_type from the section name
   uint32_t expected_attach_type = 0;
   bool sleepable = false;      // ".s" sections (struct_ops.s/, fentry.s/, syscall)
+  /// What follows "<prefix>/" in the section name ("do_work" for "fentry/do_work",
+  /// "sched/sched_switch" for "tp/sched/sched_switch"); empty if nothing does.
+  std::string attach_target;
+  /// False for libbpf's "?sec" names: the program is parsed but not loaded by default.
+  bool autoload = true;
   /// The main function followed by every subprogram it reaches (as libbpf
   /// appends them), relocated as described at the top of this file.
   std::vector<isa::Insn> insns;
@@ -59,8 +64,8 @@ struct ProgramSpec {
 
 struct MapDef {
   maps::MapSpec spec;
-  /// Global data (.data, .rodata, .bss, .data.*, .rodata.*): the section whose
-  /// bytes initialise the single value; empty for .bss and for `.maps` maps.
+  /// Global data (.data, .rodata, .bss, .data.*, .rodata.*): the section the
+  /// map stands for (its bytes are initial_value); empty for `.maps` maps.
   std::string data_section;
   std::vector<uint8_t> initial_value;   // value_size bytes for global data
   bool is_global_data = false;
@@ -68,6 +73,15 @@ struct MapDef {
   /// Prog arrays declared with `.values = { [i] = &prog, ... }`: (slot, program
   /// index into ObjectSpec::programs).
   std::vector<std::pair<uint32_t, uint32_t>> initial_progs;
+  /// struct_ops maps (a variable in section .struct_ops or .struct_ops.link):
+  /// spec.type is BPF_MAP_TYPE_STRUCT_OPS, spec.btf_value_type_id the ops struct
+  /// in the object's BTF, initial_value its bytes as compiled (function pointer
+  /// slots zero). struct_ops_type names the struct ("tcp_congestion_ops");
+  /// struct_ops_progs gives (member index, program index into
+  /// ObjectSpec::programs) for every function pointer the variable sets.
+  std::string struct_ops_type;
+  std::vector<std::pair<uint32_t, uint32_t>> struct_ops_progs;
+  bool struct_ops_link = false;         // from .struct_ops.link: attached with a link (BPF_F_LINK)
 };
 
 struct ObjectSpec {
@@ -88,5 +102,9 @@ Result<ObjectSpec> parse_object(std::span<const uint8_t> elf, const std::string&
 /// ("xdp", "syscall", "tc", "fentry/...", "struct_ops/...", ...). False if unknown.
 bool prog_type_from_section(const std::string& section, uint32_t* prog_type, uint32_t* expected_attach_type,
                             bool* sleepable);
+
+/// The same, filling prog_type, expected_attach_type, sleepable, attach_target and
+/// autoload of `prog`. False (and `prog` untouched) if the section is unknown.
+bool program_kind_from_section(const std::string& section, ProgramSpec* prog);
 
 }  // namespace hostbpf::object

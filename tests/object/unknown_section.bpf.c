@@ -1,0 +1,3 @@
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("bogus/thing") int mystery(void *ctx) { return 0; }
