@@ -41,12 +41,14 @@ Error Map::lookup(std::span<const uint8_t> key, std::span<uint8_t> value) const 
 Error Map::update(std::span<const uint8_t> key, std::span<const uint8_t> value, uint64_t flags) {
   if (Error e = check_size(*m_, "key", key.size(), key_size())) return e;
   if (Error e = check_size(*m_, "value", value.size(), sys_value_size())) return e;
+  if (m_->frozen()) return Error(-EPERM, fmt::format("map '{}' is frozen (read-only for the host)", name()));
   rcu::ReadLock rcu_section;
   return from_rc(*m_, "update", m_->sys_update(key.data(), value.data(), flags));
 }
 
 Error Map::remove(std::span<const uint8_t> key) {
   if (Error e = check_size(*m_, "key", key.size(), key_size())) return e;
+  if (m_->frozen()) return Error(-EPERM, fmt::format("map '{}' is frozen (read-only for the host)", name()));
   rcu::ReadLock rcu_section;
   return from_rc(*m_, "delete", m_->sys_delete(key.data()));
 }

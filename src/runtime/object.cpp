@@ -30,6 +30,9 @@ Result<LoadedMap> create_object_map(RuntimeState& rt, const object::MapDef& def)
                                         def.initial_value.size(), def.spec.value_size));
     std::memcpy(reinterpret_cast<void*>(addr), def.initial_value.data(), def.initial_value.size());
   }
+  // libbpf freezes .rodata after writing it, so the host cannot change what the
+  // program was loaded with.
+  if (def.read_only) lm.map->freeze();
   if (auto* pa = dynamic_cast<maps::ProgArray*>(lm.map.get())) {
     RuntimeState* rtp = &rt;  // the Runtime outlives its maps (hostbpf.h)
     pa->set_resolver([rtp](uint32_t id) { return rtp->find_prog(id); });
