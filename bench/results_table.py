@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Prints the side-by-side table of a hostbpf_bench JSON run (Markdown).
+
+Usage: results_table.py results.json
+Uses the median of the repetitions when the run has them (with their
+coefficient of variation as ±N%), else the single run.
+Figures are the "per_item" counter in ns: per run (trivial), per loop iteration
+(compute), per map operation (lookups; lookup+update pairs for hash_update).
+"""
+import json
+import sys
+
+UNITS = {
+    "trivial": "ns / run",
+    "compute": "ns / loop iteration",
+    "hash_lookup": "ns / lookup",
+    "hash_update": "ns / (lookup + update)",
+    "array_lookup": "ns / lookup",
+}
+# DESIGN.md "Performance targets": (bound on hostbpf's interpreter figure or
+# None, the reference figures of that section).
+TARGETS = {
+    "trivial": (5.0, "invocation < 5 ns (kernel ref. 30)"),
+    "compute": (47.2, "interp ≤ 47.2 (5x better than uBPF's 236); kernel ref. 2.48, native 1.91"),
+    "hash_lookup": (20.0, "lookup < 20 ns (kernel ref. 31)"),
+    "hash_update": (None, "kernel ref. 146"),
+    "array_lookup": (None, "kernel ref. ~1.5"),
+}
+ENGINES = ["interp", "interp_test_run", "jit", "native", "kernel"]
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    per = {}  # (workload, engine) -> ns per item
+    cv = {}   # (workload, engine) -> coefficient of variation over the repetitions
+    errors = {}
+    has_median = any(b.get("aggregate_name") == "median" for b in data["benchmarks"])
+    for b in data["benchmarks"]:
+        if b.get("aggregate_name") == "cv" and "per_item" in b:
+            parts = b["run_name"].split("/")
+            cv[(parts[0], parts[1])] = b["per_item"]
+        if has_median and b.get("aggregate_name") != "median":
+            if b.get("error_occurred"):
+                name = b["run_name"].split("/")
+                errors[(name[0], name[1])] = b.get("error_message", "error")
+            continue
+        parts = b["run_name"].split("/")
+        key = (parts[0], parts[1])
+        if b.get("error_occurred"):
+            errors[key] = b.get("error_message", "error")
+            continue
+        if "per_item" in b:
+            per[key] = b["per_item"] * 1e9
+    return data["context"], per, cv, errors
+
+
+def fmt(v):
+    if v is None:
+        return "—"
+    return f"{v:.3g}" if v < 100 else f"{v:.0f}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "—"
+    return f"{a / b:.2f}x"
+
+
+def main():
+    ctx, per, cv, errors = load(sys.argv[1])
+    engines = [e for e in ENGINES if any(k[1] == e for k in per) or any(k[1] == e for k in errors)]
+    head = ["benchmark", "unit"] + [{"interp": "hostbpf interp (run)", "interp_test_run": "hostbpf interp (test_run)",
+                                      "jit": "hostbpf JIT", "native": "native C++ -O2",
+                                      "kernel": "kernel JIT"}[e] for e in engines]
+    head += ["interp/kernel", "native/kernel", "DESIGN.md target", "interp meets it"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for w, unit in UNITS.items():
+        row = [w, unit]
+        for e in engines:
+            if (w, e) in errors:
+                row.append("error")
+            elif (w, e) in cv and (w, e) in per:
+                row.append(f"{fmt(per[(w, e)])} ±{cv[(w, e)] * 100:.0f}%")
+            else:
+                row.append(fmt(per.get((w, e))))
+        row.append(ratio(per.get((w, "interp")), per.get((w, "kernel"))))
+        row.append(ratio(per.get((w, "native")), per.get((w, "kernel"))))
+        bound, text = TARGETS[w]
+        row.append(text)
+        got = per.get((w, "interp"))
+        if bound is None or got is None:
+            row.append("—")
+        elif got <= bound:
+            row.append(f"yes ({bound / got:.1f}x margin)")
+        else:
+            row.append(f"**no**: {got / bound:.1f}x over")
+        print("| " + " | ".join(row) + " |")
+    for (w, e), msg in sorted(errors.items()):
+        print(f"\n`{w}/{e}` failed: {msg}")
+
+
+if __name__ == "__main__":
+    main()
