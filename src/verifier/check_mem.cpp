@@ -1,0 +1,262 @@
+// Memory accesses: loads, stores and atomics through every pointer kind, and
+// the memory arguments of helpers (the kernel's check_mem_access,
+// check_mem_region_access, check_packet_access, check_ctx_access,
+// check_helper_mem_access, check_atomic). The stack has its own file,
+// check_stack.cpp.
+#include "verifier/check_stack.h"
+#include "verifier/env.h"
+
+namespace hostbpf::verifier {
+
+namespace {
+
+int size_bytes(uint8_t sz) {
+  switch (sz) {
+    case BPF_B: return 1;
+    case BPF_H: return 2;
+    case BPF_W: return 4;
+    default: return 8;
+  }
+}
+
+// __check_mem_access: [off, off+size) inside [0, mem_size).
+int check_mem_bounds(Env& env, int regno, int64_t off, int64_t size, uint32_t mem_size, bool zero_ok) {
+  const bool size_ok = size > 0 || (size == 0 && zero_ok);
+  if (off >= 0 && size_ok && static_cast<uint64_t>(off) + static_cast<uint64_t>(size) <= mem_size) return 0;
+  const RegState& reg = env.reg(regno);
+  const int o = static_cast<int>(off), s = static_cast<int>(size);
+  switch (reg.type) {
+    case RegType::MapKey:
+      env.verbose("invalid access to map key, key_size=%u off=%d size=%d\n", mem_size, o, s);
+      break;
+    case RegType::MapValue:
+      env.verbose("invalid access to map value, value_size=%u off=%d size=%d\n", mem_size, o, s);
+      break;
+    case RegType::Packet:
+    case RegType::PacketMeta:
+    case RegType::PacketEnd:
+      env.verbose("invalid access to packet, off=%d size=%d, R%d(id=%u,off=%d,r=%u)\n", o, s, regno, reg.id, o, mem_size);
+      break;
+    default:
+      env.verbose("invalid access to memory, mem_size=%u off=%d size=%d\n", mem_size, o, s);
+  }
+  return -EACCES;
+}
+
+// check_mem_region_access: the fixed offset plus every possible variable offset.
+int check_mem_region(Env& env, int regno, int64_t off, int64_t size, uint32_t mem_size, bool zero_ok) {
+  const ScalarState& v = env.reg(regno).var;
+  if (v.smin < 0 && (v.smin == std::numeric_limits<int64_t>::min() ||
+                     off + v.smin != static_cast<int32_t>(off + v.smin) || v.smin + off < 0))
+    return env.reject(-EACCES, "R%d min value is negative, either use unsigned index or do a if (index >=0) check.", regno);
+  if (check_mem_bounds(env, regno, v.smin + off, size, mem_size, zero_ok))
+    return env.reject(-EACCES, "R%d min value is outside of the allowed memory range", regno);
+  if (v.umax >= static_cast<uint64_t>(kMaxVarOff))
+    return env.reject(-EACCES, "R%d unbounded memory access, make sure to bounds check any such access", regno);
+  if (check_mem_bounds(env, regno, static_cast<int64_t>(v.umax) + off, size, mem_size, zero_ok))
+    return env.reject(-EACCES, "R%d max value is outside of the allowed memory range", regno);
+  return 0;
+}
+
+// check_packet_access: only the fixed offset counts against the range.
+int check_packet_access(Env& env, int regno, int64_t off, int64_t size, bool zero_ok) {
+  const RegState& reg = env.reg(regno);
+  if (reg.var.smin < 0)
+    return env.reject(-EACCES, "R%d min value is negative, either use unsigned index or do a if (index >=0) check.", regno);
+  if (reg.range < 0 || check_mem_bounds(env, regno, off, size, static_cast<uint32_t>(reg.range), zero_ok))
+    return env.reject(-EACCES, "R%d offset is outside of the packet", regno);
+  return 0;
+}
+
+// check_map_access_type: BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG maps.
+int check_map_access_type(Env& env, const RegState& reg, int64_t off, int64_t size, bool write) {
+  const maps::MapSpec* m = env.map(reg.map);
+  if (!m) return 0;
+  if (write && (m->map_flags & BPF_F_RDONLY_PROG))
+    return env.reject(-EACCES, "write into map forbidden, value_size=%u off=%lld size=%lld", m->value_size,
+                      static_cast<long long>(off), static_cast<long long>(size));
+  if (!write && (m->map_flags & BPF_F_WRONLY_PROG))
+    return env.reject(-EACCES, "read from map forbidden, value_size=%u off=%lld size=%lld", m->value_size,
+                      static_cast<long long>(off), static_cast<long long>(size));
+  return 0;
+}
+
+// __check_ptr_off_reg for ctx: neither fixed nor variable offsets.
+int check_ctx_ptr_off(Env& env, const RegState& reg, int regno) {
+  if (reg.off)
+    return env.reject(-EACCES, "dereference of modified %s ptr R%d off=%d disallowed", reg_type_str(reg).c_str(), regno, reg.off);
+  if (!tnum_is_const(reg.var.var_off) || reg.var.var_off.value)
+    return env.reject(-EACCES, "variable %s access var_off=%s disallowed", reg_type_str(reg).c_str(),
+                      tnum_str(reg.var.var_off).c_str());
+  return 0;
+}
+
+int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_regno) {
+  const RegState& reg = env.reg(regno);
+  if (int err = check_ctx_ptr_off(env, reg, regno)) return err;
+  const CtxAccess a = ctx_access(env.in.prog_type, off, size, write);
+  if (!a.ok) {
+    log_linfo(env, env.insn_idx, "; ");
+    return env.reject(-EACCES, "invalid bpf_context access off=%d size=%d", off, size);
+  }
+  if (!write && value_regno >= 0) {
+    if (a.result == RegType::Scalar) {
+      mark_reg_unknown(env, value_regno);
+    } else {
+      env.reg(value_regno) = RegState::pointer(a.result);
+      env.facts[env.insn_idx].ctx_load_kind = static_cast<uint8_t>(a.result);
+    }
+  }
+  return 0;
+}
+
+bool may_write_packet(uint32_t prog_type) {
+  switch (prog_type) {
+    case BPF_PROG_TYPE_XDP:
+    case BPF_PROG_TYPE_SCHED_CLS:
+    case BPF_PROG_TYPE_SCHED_ACT:
+    case BPF_PROG_TYPE_LWT_XMIT:
+    case BPF_PROG_TYPE_SK_SKB:
+    case BPF_PROG_TYPE_SK_MSG:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// check_mem_access. `value` is the register stored (nullptr for BPF_ST or a
+// helper), `imm` the immediate of BPF_ST; `value_regno` receives a load.
+int check_mem_access(Env& env, int regno, int32_t insn_off, int size, bool write, int value_regno,
+                     const RegState* value, bool is_ldsx) {
+  RegState& reg = env.reg(regno);
+  const int64_t off = static_cast<int64_t>(insn_off) + reg.off;
+  int err = 0;
+  switch (reg.type) {
+    case RegType::MapKey:
+      if (write) return env.reject(-EACCES, "write to change key R%d not allowed", regno);
+      err = check_mem_region(env, regno, off, size, env.map(reg.map) ? env.map(reg.map)->key_size : 0, false);
+      if (!err && value_regno >= 0) mark_reg_unknown(env, value_regno);
+      break;
+    case RegType::MapValue:
+      if (reg.maybe_null()) goto invalid;
+      if ((err = check_map_access_type(env, reg, off, size, write))) return err;
+      err = check_mem_region(env, regno, off, size, env.map(reg.map) ? env.map(reg.map)->value_size : 0, false);
+      if (!err && !write && value_regno >= 0) mark_reg_unknown(env, value_regno);
+      break;
+    case RegType::Mem:
+      if (reg.maybe_null()) goto invalid;
+      if (write && (reg.flags & kMemRdonly))
+        return env.reject(-EACCES, "R%d cannot write into %s", regno, reg_type_str(reg).c_str());
+      err = check_mem_region(env, regno, off, size, reg.mem_size, false);
+      if (!err && !write && value_regno >= 0) mark_reg_unknown(env, value_regno);
+      break;
+    case RegType::Ctx:
+      err = check_ctx(env, regno, static_cast<int32_t>(off), size, write, value_regno);
+      break;
+    case RegType::Stack:
+      if ((err = check_stack_access_within_bounds(env, regno, off, size, write ? kStackWrite : kStackRead))) return err;
+      err = write ? check_stack_write(env, regno, off, size, value, value_regno)
+                  : check_stack_read(env, regno, off, size, value_regno);
+      break;
+    case RegType::Packet:
+    case RegType::PacketMeta:
+      if (write && !may_write_packet(env.in.prog_type)) return env.reject(-EACCES, "cannot write into packet");
+      err = check_packet_access(env, regno, off, size, false);
+      if (!err && !write && value_regno >= 0) mark_reg_unknown(env, value_regno);
+      break;
+    default:
+    invalid:
+      return env.reject(-EACCES, "R%d invalid mem access '%s'", regno, reg_type_str(reg).c_str());
+  }
+  if (err) return err;
+  if (!write && value_regno >= 0 && size < 8 && env.reg(value_regno).is_scalar()) {
+    RegState& dst = env.reg(value_regno);
+    if (is_ldsx) {
+      coerce_reg_to_size_sx(dst.var, size);
+      reg_bounds_sync(dst.var);
+    } else {
+      coerce_reg_to_size(dst.var, size);
+    }
+  }
+  return 0;
+}
+
+int check_load(Env& env, const isa::Insn& insn) {
+  if (int err = check_reg_read(env, insn.src_reg)) return err;
+  if (int err = check_reg_write(env, insn.dst_reg)) return err;
+  const bool sx = BPF_MODE(insn.code) == BPF_MEMSX;
+  return check_mem_access(env, insn.src_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), false, insn.dst_reg, nullptr, sx);
+}
+
+int check_store(Env& env, const isa::Insn& insn) {
+  RegState imm;
+  const RegState* value = nullptr;
+  if (isa::insn_class(insn) == BPF_STX) {
+    if (int err = check_reg_read(env, insn.src_reg)) return err;
+    value = &env.reg(insn.src_reg);
+  } else {
+    imm = RegState::known(static_cast<uint64_t>(static_cast<int64_t>(insn.imm)));
+    value = &imm;
+  }
+  if (int err = check_reg_read(env, insn.dst_reg)) return err;
+  // A copy: the stored register must not change while the slot is written.
+  const RegState v = *value;
+  return check_mem_access(env, insn.dst_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), true, -1, &v, false);
+}
+
+// check_atomic: a read and a write of the same location, on the stack or a
+// map value (and memory from helpers); fetch variants load into src (R0 for
+// cmpxchg).
+int check_atomic(Env& env, const isa::Insn& insn) {
+  const int size = size_bytes(BPF_SIZE(insn.code));
+  if (int err = check_reg_read(env, insn.src_reg)) return err;
+  if (int err = check_reg_read(env, insn.dst_reg)) return err;
+  if (insn.imm == BPF_CMPXCHG)
+    if (int err = check_reg_read(env, 0)) return err;
+  const RegState& dst = env.reg(insn.dst_reg);
+  if (dst.type == RegType::Ctx || dst.is_pkt())
+    return env.reject(-EACCES, "BPF_ATOMIC stores into R%d %s is not allowed", insn.dst_reg, reg_type_str(dst).c_str());
+  if (!env.reg(insn.src_reg).is_scalar())
+    return env.reject(-EACCES, "R%d leaks addr into mem", insn.src_reg);
+  const bool fetch = (insn.imm & BPF_FETCH) != 0;
+  const int load_reg = insn.imm == BPF_CMPXCHG ? 0 : insn.src_reg;
+  if (int err = check_mem_access(env, insn.dst_reg, insn.off, size, false, fetch ? load_reg : -1, nullptr, false))
+    return err;
+  if (fetch) {
+    if (int err = check_reg_write(env, load_reg)) return err;
+  }
+  const RegState unknown = RegState::unknown();
+  return check_mem_access(env, insn.dst_reg, insn.off, size, true, -1, &unknown, false);
+}
+
+int check_helper_mem_access(Env& env, int regno, int64_t size, bool write, bool zero_ok) {
+  RegState& reg = env.reg(regno);
+  switch (reg.type) {
+    case RegType::Packet:
+    case RegType::PacketMeta:
+      return check_packet_access(env, regno, reg.off, size, zero_ok);
+    case RegType::MapKey:
+      if (write) return env.reject(-EACCES, "R%d cannot write into %s", regno, reg_type_str(reg).c_str());
+      return check_mem_region(env, regno, reg.off, size, env.map(reg.map) ? env.map(reg.map)->key_size : 0, false);
+    case RegType::MapValue:
+      if (reg.maybe_null()) break;
+      if (int err = check_map_access_type(env, reg, reg.off, size, write)) return err;
+      return check_mem_region(env, regno, reg.off, size, env.map(reg.map) ? env.map(reg.map)->value_size : 0, zero_ok);
+    case RegType::Mem:
+      if (reg.maybe_null()) break;
+      if (write && (reg.flags & kMemRdonly))
+        return env.reject(-EACCES, "R%d cannot write into %s", regno, reg_type_str(reg).c_str());
+      return check_mem_region(env, regno, reg.off, size, reg.mem_size, zero_ok);
+    case RegType::Stack:
+      return check_stack_range_initialized(env, regno, reg.off, size, zero_ok, write);
+    default:
+      break;
+  }
+  if (zero_ok && size == 0 && reg.is_null_const()) return 0;
+  env.verbose("R%d type=%s ", regno, reg_type_str(reg).c_str());
+  return env.reject(-EACCES, "expected=%s", reg_type_str(RegType::Stack, 0).c_str());
+}
+
+}  // namespace hostbpf::verifier

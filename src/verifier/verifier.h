@@ -1,0 +1,93 @@
+// The verifier's entry point: structure checks, then abstract interpretation
+// of every path (the kernel's bpf_check / do_check), with the kernel's log.
+//
+// Semantics are the privileged kernel's (CAP_BPF + CAP_PERFMON): pointer
+// comparisons and subtraction allowed, reads of uninitialised stack allowed
+// (as allow_uninit_stack), released pointers become unknown scalars
+// (mark_reg_invalid with allow_ptr_leaks).
+//
+// Known differences from the kernel (each is either stricter, or noted as a
+// gap to close):
+//  - No read marks or precision backtracking: pruning ignores registers that
+//    static liveness proves dead and scalars whose value statically reaches no
+//    check (liveness.h); spilled scalars are always compared precisely. Sound,
+//    sometimes more processed instructions than the kernel (sometimes fewer).
+//  - bpf_loop callbacks are verified for one iteration (kernels 5.13-6.7);
+//    v6.8+ iterates them to a fixpoint. A soundness gap for callbacks whose
+//    effect on the caller's stack changes what the next iteration may do.
+//  - Global functions are verified per call site like static ones.
+//  - Packet ranges come from `pkt + N <op> pkt_end` as N for every operator
+//    (the kernel grants N+1 for some); no AT/BEYOND_PKT_END markers.
+//  - Loads from frozen read-only maps give unknown scalars, not constants.
+//  - No return-value range checks per program type; no kfunc calls yet
+//    ("calling kernel functions is not supported yet"); LD_ABS/IND rejected.
+#pragma once
+
+#include <bpf/btf.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hostbpf/error.h"
+#include "isa/insn.h"
+#include "maps/map.h"
+#include "object/object_spec.h"
+
+namespace hostbpf::verifier {
+
+struct VerifyInput {
+  /// The program in the loader's form (object_spec.h): maps by index.
+  std::span<const isa::Insn> insns;
+  uint32_t prog_type = 0;  // enum bpf_prog_type
+  uint32_t expected_attach_type = 0;
+  /// Map specs by index (BPF_PSEUDO_MAP_IDX / BPF_PSEUDO_MAP_IDX_VALUE imm).
+  std::span<const maps::MapSpec> maps;
+  std::span<const object::LineInfo> line_info;
+  std::span<const object::FuncInfo> func_info;
+  const struct btf* btf = nullptr;  // what func_info refers to (optional)
+  /// 0: no log; 1: the path to the error; 2: every instruction with its state.
+  int log_level = 0;
+  bool gpl_compatible = true;
+  /// env->allow_uninit_stack (CAP_PERFMON); false gives the unprivileged
+  /// "invalid read from stack off %d+%d size %d" rejections.
+  bool allow_uninit_stack = true;
+};
+
+/// What an instruction saw, merged over every path that reached it.
+struct InsnFacts {
+  static constexpr int32_t kNoMap = -1;
+  static constexpr int32_t kMapConflict = -2;  // paths disagree: no single map
+  bool seen = false;  // reached by some path
+  /// Helper calls: the map passed as the CONST_PTR_TO_MAP argument (kNoMap when
+  /// the helper takes none, kMapConflict when paths pass different maps).
+  int32_t map = kNoMap;
+  int32_t helper_id = -1;        // helper calls: the resolved id
+  int32_t callback_subprog = -1; // helper calls with a callback (bpf_loop)
+  /// Loads through a ctx pointer (for the ctx rewrite fixups): the field's
+  /// result kind (PTR_TO_PACKET...); 0 when not a ctx access.
+  uint8_t ctx_load_kind = 0;
+};
+
+struct VerifyStats {
+  uint32_t processed_insns = 0;
+  uint32_t total_states = 0;
+  uint32_t peak_states = 0;
+  uint32_t max_states_per_insn = 0;
+  uint64_t time_usec = 0;
+  std::vector<int32_t> stack_depth;  // per subprogram, bytes
+};
+
+struct VerifyResult {
+  std::string log;  // empty unless log_level > 0
+  VerifyStats stats;
+  std::vector<InsnFacts> facts;  // one per instruction slot
+};
+
+/// Verifies a program. A rejection is an Error with the kernel's errno
+/// (-EINVAL, -EACCES, -E2BIG...), the kernel's message for the first problem
+/// and the log (at log_level 0, the path to the error as level 1 would print).
+Result<VerifyResult> verify(const VerifyInput& input);
+
+}  // namespace hostbpf::verifier
