@@ -149,6 +149,16 @@ struct TestRunResult {
   size_t ctx_size_out = 0;
 };
 
+/// The verifier's statistics for one program (its log's last lines).
+struct VerifierStats {
+  bool verified = false;  // false only when loaded with unsafe_skip_verification
+  uint32_t processed_insns = 0;
+  uint32_t total_states = 0;
+  uint32_t peak_states = 0;
+  uint32_t max_states_per_insn = 0;
+  uint64_t time_usec = 0;
+};
+
 class Program {
  public:
   Program() = default;
@@ -158,6 +168,15 @@ class Program {
   const std::string& section() const;
   ProgType type() const;
   uint32_t id() const;                       // unique in the process, like a kernel prog id
+  /// libbpf's bpf_program__set_autoload: a program with autoload off is left
+  /// unloaded (and unverified) by Object::load. On by default, except for
+  /// sections starting with '?'. Only before load; -EBUSY after.
+  Error set_autoload(bool autoload);
+  bool autoload() const;
+  bool loaded() const;
+  /// The verifier's log at LoadOptions::log_level (empty at level 0).
+  const std::string& verifier_log() const;
+  VerifierStats verifier_stats() const;
   /// Instructions after loading fixups (the kernel's "xlated" view).
   std::span<const Insn> insns() const;
   /// Kernel-style listing of insns(), with `; source @ file.c:12` lines where the
@@ -184,8 +203,14 @@ class Program {
 };
 
 struct LoadOptions {
-  /// Reserved for the verifier; loading always checks program structure.
+  /// The verifier's log: 0 none (a rejection still carries the path to the
+  /// error), 1 the path to the error, 2 every instruction with its state.
+  /// Accepted programs keep their log in Program::verifier_log().
   int log_level = 0;
+  /// UNSAFE, for debugging the runtime only: load without running the verifier
+  /// (structure checks still apply). A program loaded this way can read and
+  /// write any memory of the host process.
+  bool unsafe_skip_verification = false;
 };
 
 class Object {
@@ -228,8 +253,12 @@ struct RawProgramOptions {
   };
   std::vector<Helper> helpers;
   /// Accept `callx rN` (call the helper whose id is in rN), the conformance
-  /// suite's extension to the ISA.
+  /// suite's extension to the ISA. The verifier cannot reason about it, so it
+  /// requires unsafe_skip_verification.
   bool allow_callx = false;
+  /// As LoadOptions.
+  int log_level = 0;
+  bool unsafe_skip_verification = false;
 };
 
 /// From inside a helper: end the running program, which returns `r0`.

@@ -1,5 +1,5 @@
-// The kernel helpers hostbpf provides, with the kernel's ids and prototypes
-// (each entry mirrors the kernel's struct bpf_func_proto of the same name).
+// The kernel helpers hostbpf provides, by the kernel's ids (their prototypes
+// are verifier/helper_protos.cpp).
 // trace_printk/trace_vprintk live in helper_printk.cpp.
 #include "exec/helpers.h"
 
@@ -23,9 +23,6 @@
 namespace hostbpf::exec {
 
 namespace {
-
-using A = ArgType;
-using R = RetType;
 
 maps::Map* as_map(uint64_t r) { return static_cast<maps::Map*>(reinterpret_cast<void*>(r)); }
 maps::RingBuf* as_ringbuf(uint64_t r) { return static_cast<maps::RingBuf*>(as_map(r)); }
@@ -125,47 +122,24 @@ uint64_t loop(uint64_t nr, uint64_t callback, uint64_t ctx, uint64_t flags, uint
 }
 
 // Sorted by id so find_helper can binary-search.
-const HelperProto kHelpers[] = {
-    {BPF_FUNC_map_lookup_elem, "bpf_map_lookup_elem", map_lookup_elem, R::MapValueOrNull,
-     {A::ConstMapPtr, A::PtrToMapKey, A::DontCare, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_map_update_elem, "bpf_map_update_elem", map_update_elem, R::Integer,
-     {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything, A::DontCare}, false},
-    {BPF_FUNC_map_delete_elem, "bpf_map_delete_elem", map_delete_elem, R::Integer,
-     {A::ConstMapPtr, A::PtrToMapKey, A::DontCare, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_ktime_get_ns, "bpf_ktime_get_ns", ktime_get_ns, R::Integer,
-     {A::DontCare, A::DontCare, A::DontCare, A::DontCare, A::DontCare}, false},
-    // Arguments 3..5 are not checked by the kernel (bpf_trace_printk_proto leaves
-    // them ARG_DONTCARE) and read as raw values.
-    {BPF_FUNC_trace_printk, "bpf_trace_printk", trace_printk, R::Integer,
-     {A::PtrToMem, A::ConstSize, A::DontCare, A::DontCare, A::DontCare}, true},
-    {BPF_FUNC_get_prandom_u32, "bpf_get_prandom_u32", get_prandom_u32, R::Integer,
-     {A::DontCare, A::DontCare, A::DontCare, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_get_smp_processor_id, "bpf_get_smp_processor_id", get_smp_processor_id, R::Integer,
-     {A::DontCare, A::DontCare, A::DontCare, A::DontCare, A::DontCare}, false},
-    // The interpreter and JIT implement the jump themselves.
-    {BPF_FUNC_tail_call, "bpf_tail_call", nullptr, R::Void,
-     {A::PtrToCtx, A::ConstMapPtr, A::Anything, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_probe_read_kernel, "bpf_probe_read_kernel", probe_read_kernel, R::Integer,
-     {A::PtrToUninitMem, A::ConstSizeOrZero, A::Anything, A::DontCare, A::DontCare}, true},
-    {BPF_FUNC_ktime_get_boot_ns, "bpf_ktime_get_boot_ns", ktime_get_boot_ns, R::Integer,
-     {A::DontCare, A::DontCare, A::DontCare, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_ringbuf_output, "bpf_ringbuf_output", ringbuf_output, R::Integer,
-     {A::ConstMapPtr, A::PtrToMem, A::ConstSizeOrZero, A::Anything, A::DontCare}, false},
-    {BPF_FUNC_ringbuf_reserve, "bpf_ringbuf_reserve", ringbuf_reserve, R::RingbufMemOrNull,
-     {A::ConstMapPtr, A::ConstAllocSizeOrZero, A::Anything, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_ringbuf_submit, "bpf_ringbuf_submit", ringbuf_submit, R::Void,
-     {A::PtrToRingbufMem, A::Anything, A::DontCare, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_ringbuf_discard, "bpf_ringbuf_discard", ringbuf_discard, R::Void,
-     {A::PtrToRingbufMem, A::Anything, A::DontCare, A::DontCare, A::DontCare}, false},
-    {BPF_FUNC_ringbuf_query, "bpf_ringbuf_query", ringbuf_query, R::Integer,
-     {A::ConstMapPtr, A::Anything, A::DontCare, A::DontCare, A::DontCare}, false},
-    // arg3 is ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY in the kernel; the
-    // ArgType set has no nullable memory kind, so NULL data (with data_len 0)
-    // is stricter here. libbpf's bpf_printk always passes a stack array.
-    {BPF_FUNC_trace_vprintk, "bpf_trace_vprintk", trace_vprintk, R::Integer,
-     {A::PtrToMem, A::ConstSize, A::PtrToMem, A::ConstSizeOrZero, A::DontCare}, true},
-    {BPF_FUNC_loop, "bpf_loop", loop, R::Integer,
-     {A::Anything, A::PtrToFunc, A::PtrToStackOrNull, A::Anything, A::DontCare}, false},
+const Helper kHelpers[] = {
+    {BPF_FUNC_map_lookup_elem, map_lookup_elem},
+    {BPF_FUNC_map_update_elem, map_update_elem},
+    {BPF_FUNC_map_delete_elem, map_delete_elem},
+    {BPF_FUNC_ktime_get_ns, ktime_get_ns},
+    {BPF_FUNC_trace_printk, trace_printk},
+    {BPF_FUNC_get_prandom_u32, get_prandom_u32},
+    {BPF_FUNC_get_smp_processor_id, get_smp_processor_id},
+    {BPF_FUNC_tail_call, nullptr},  // the interpreter and JIT jump themselves
+    {BPF_FUNC_probe_read_kernel, probe_read_kernel},
+    {BPF_FUNC_ktime_get_boot_ns, ktime_get_boot_ns},
+    {BPF_FUNC_ringbuf_output, ringbuf_output},
+    {BPF_FUNC_ringbuf_reserve, ringbuf_reserve},
+    {BPF_FUNC_ringbuf_submit, ringbuf_submit},
+    {BPF_FUNC_ringbuf_discard, ringbuf_discard},
+    {BPF_FUNC_ringbuf_query, ringbuf_query},
+    {BPF_FUNC_trace_vprintk, trace_vprintk},
+    {BPF_FUNC_loop, loop},
 };
 
 }  // namespace
@@ -217,11 +191,11 @@ bool read_nofault(void* dst, const void* src, size_t n) {
   return false;
 }
 
-const HelperProto* find_helper(int32_t id) {
-  const HelperProto* lo = std::begin(kHelpers);
-  const HelperProto* hi = std::end(kHelpers);
+const Helper* find_helper(int32_t id) {
+  const Helper* lo = std::begin(kHelpers);
+  const Helper* hi = std::end(kHelpers);
   while (lo < hi) {
-    const HelperProto* mid = lo + (hi - lo) / 2;
+    const Helper* mid = lo + (hi - lo) / 2;
     if (mid->id < id) {
       lo = mid + 1;
     } else {
@@ -231,19 +205,7 @@ const HelperProto* find_helper(int32_t id) {
   return lo != std::end(kHelpers) && lo->id == id ? lo : nullptr;
 }
 
-namespace {
-// Every helper the UAPI header knows, indexed by id, for logs that name helpers
-// hostbpf does not provide ("unknown func bpf_xdp_adjust_head#44").
-#define HOSTBPF_HELPER_NAME(name) "bpf_" #name
-constexpr const char* kAllHelperNames[] = {__BPF_FUNC_MAPPER(HOSTBPF_HELPER_NAME)};
-static_assert(std::size(kAllHelperNames) == __BPF_FUNC_MAX_ID, "helper names are indexed by id");
-#undef HOSTBPF_HELPER_NAME
-}  // namespace
-
-const char* helper_name(int32_t id) {
-  if (const HelperProto* h = find_helper(id)) return h->name;
-  if (id <= 0 || static_cast<size_t>(id) >= std::size(kAllHelperNames)) return nullptr;
-  return kAllHelperNames[id];
-}
+const Helper* helpers_begin() { return std::begin(kHelpers); }
+const Helper* helpers_end() { return std::end(kHelpers); }
 
 }  // namespace hostbpf::exec

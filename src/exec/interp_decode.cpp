@@ -15,8 +15,8 @@ namespace interp {
 HelperFn resolve_helper(int32_t id, const std::vector<PrepareOptions::HelperOverride>& overrides) {
   for (const auto& o : overrides)
     if (o.id == id) return o.fn;
-  const HelperProto* proto = find_helper(id);
-  return proto ? proto->fn : nullptr;
+  const Helper* h = find_helper(id);
+  return h ? h->fn : nullptr;
 }
 
 namespace {
@@ -212,10 +212,11 @@ class Decoder {
         for (const auto& o : opts_.helper_overrides)
           if (o.id == in.imm) return d.fn = o.fn, h = H_CALL_HELPER, Error{};
         if (in.imm == BPF_FUNC_tail_call) return h = H_TAIL_CALL, Error{};
-        const HelperProto* proto = find_helper(in.imm);
-        if (!proto) return fail(i, format("invalid func unknown#%d", in.imm));
-        if (!proto->fn) return fail(i, format("helper %s#%d is not callable from the interpreter", proto->name, in.imm));
-        d.fn = proto->fn;
+        const Helper* helper = find_helper(in.imm);
+        if (!helper) return fail(i, format("invalid func unknown#%d", in.imm));
+        if (!helper->fn)
+          return fail(i, format("helper %s#%d is not callable from the interpreter", helper_name(in.imm), in.imm));
+        d.fn = helper->fn;
         h = H_CALL_HELPER;
         return {};
       }

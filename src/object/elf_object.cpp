@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "object/libbpf_log.h"
 #include "object/parse_error.h"
 #include "object/parse_state.h"
 
@@ -49,9 +50,12 @@ Error load_btf(ParseState& st) {
   if (!sec) return {};
   if (sec->bytes.empty() || sec->bytes.size() > UINT32_MAX) return malformed("section '.BTF' has a bad size");
   errno = 0;
+  LibbpfCapture libbpf_says;
   struct btf* raw = btf__new(sec->bytes.data(), static_cast<uint32_t>(sec->bytes.size()));
   if (!raw) {  // libbpf >= 1.0 returns NULL and sets errno
     int err = errno ? errno : EINVAL;
+    if (!libbpf_says.last().empty())
+      return malformed("section '.BTF' is corrupted: {} ({})", libbpf_says.last(), strerror(err));
     return malformed("section '.BTF' is corrupted (libbpf: {})", strerror(err));
   }
   st.spec.btf = BtfPtr(raw, BtfDeleter{});

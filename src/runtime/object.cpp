@@ -8,6 +8,7 @@
 #include "isa/validate.h"
 #include "maps/prog_array.h"
 #include "runtime/state.h"
+#include "verifier/verifier.h"
 
 namespace hostbpf {
 namespace detail {
@@ -84,9 +85,45 @@ Error resolve_map_refs(ProgramState& prog, const std::vector<LoadedMap>& maps) {
 
 }  // namespace
 
-Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base) {
+// Runs the verifier on the program in the loader's form (maps by index), as
+// bpf_prog_load runs bpf_check before any fixup.
+Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const LoadOptions& opts) {
+  std::vector<maps::MapSpec> specs;
+  specs.reserve(maps.size());
+  for (const auto& m : maps) specs.push_back(m.map->spec());
+  verifier::VerifyInput in;
+  in.insns = prog.insns;
+  in.prog_type = prog.prog_type;
+  in.maps = specs;
+  in.line_info = prog.line_info;
+  in.func_info = prog.func_info;
+  in.btf = prog.btf.get();
+  in.log_level = opts.log_level;
+  in.gpl_compatible = prog.gpl_compatible;
+  auto verdict = verifier::verify(in);
+  if (!verdict.ok() && in.log_level == 0) {
+    // As libbpf does when a load fails without a log: verify again at level 1
+    // so the error carries the path to the problem with its source lines.
+    in.log_level = 1;
+    if (auto again = verifier::verify(in); !again.ok()) return std::move(again).error();
+  }
+  if (!verdict.ok()) return std::move(verdict).error();
+  const verifier::VerifyStats& st = verdict->stats;
+  prog.verifier_log = std::move(verdict->log);
+  prog.verifier_stats = {true, st.processed_insns, st.total_states, st.peak_states, st.max_states_per_insn,
+                         st.time_usec};
+  prog.max_ctx_offset = st.max_ctx_offset;
+  return {};
+}
+
+Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base,
+                   const LoadOptions& opts) {
   isa::ValidateOptions vopts;
+  vopts.allow_callx = base.allow_callx;
   if (Error err = isa::validate_program(prog.insns, vopts)) return err;
+  if (!opts.unsafe_skip_verification) {
+    if (Error err = verify_program(prog, maps, opts)) return err;
+  }
   if (Error err = resolve_map_refs(prog, maps)) return err;
   exec::PrepareOptions popts = base;
   popts.prog_type = prog.prog_type;
@@ -104,7 +141,6 @@ const std::string& Object::name() const { return o_->spec.name; }
 bool Object::loaded() const { return o_->loaded; }
 
 Error Object::load(const LoadOptions& opts) {
-  (void)opts;
   detail::ObjectState& st = *o_;
   if (st.loaded) return Error(-EBUSY, fmt::format("object '{}' is already loaded", st.spec.name));
 
@@ -123,8 +159,10 @@ Error Object::load(const LoadOptions& opts) {
   std::vector<std::shared_ptr<detail::ProgramState>> progs;
   for (const auto& p : st.programs) {
     auto copy = std::make_shared<detail::ProgramState>(*p);
-    if (Error err = detail::load_program(*copy, maps, {}))
-      return err.context(fmt::format("object '{}': prog '{}' (section '{}')", st.spec.name, p->name, p->section));
+    if (p->autoload) {
+      if (Error err = detail::load_program(*copy, maps, {}, opts))
+        return err.context(fmt::format("object '{}': prog '{}' (section '{}')", st.spec.name, p->name, p->section));
+    }
     progs.push_back(std::move(copy));
   }
 
@@ -140,6 +178,7 @@ Error Object::load(const LoadOptions& opts) {
       if (prog_index >= progs.size())
         return Error(-EINVAL, fmt::format("object '{}': map '{}' slot {} names program #{} of {}", st.spec.name,
                                           st.spec.maps[m].spec.name, slot, prog_index, progs.size()));
+      if (!progs[prog_index]->exe) continue;  // not autoloaded: the slot stays empty, as with libbpf
       if (long rc = pa->set(slot, progs[prog_index]->exe))
         return Error(static_cast<int>(rc), fmt::format("object '{}': map '{}': cannot store prog '{}' in slot {}",
                                                        st.spec.name, st.spec.maps[m].spec.name,
@@ -149,7 +188,7 @@ Error Object::load(const LoadOptions& opts) {
 
   for (size_t i = 0; i < progs.size(); i++) {
     *st.programs[i] = std::move(*progs[i]);
-    st.rt->register_prog(st.programs[i]->id, st.programs[i]->exe);
+    if (st.programs[i]->exe) st.rt->register_prog(st.programs[i]->id, st.programs[i]->exe);
   }
   st.maps = std::move(maps);
   st.loaded = true;

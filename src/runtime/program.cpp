@@ -71,6 +71,10 @@ Result<TestRunResult> test_run_syscall(const detail::ProgramState& p, const Test
     return Error(-EINVAL, fmt::format("prog '{}': ctx of {} bytes exceeds the limit of {}", p.name, o.ctx_size_in,
                                       UINT16_MAX));
   if (o.ctx_size_in && !o.ctx_in) return Error(-EINVAL, fmt::format("prog '{}': ctx_size_in without ctx_in", p.name));
+  // bpf_prog_test_run_syscall: the ctx must cover every byte the verifier saw accessed.
+  if (o.ctx_size_in < p.max_ctx_offset)
+    return Error(-EINVAL, fmt::format("prog '{}': ctx of {} bytes is smaller than the {} bytes the program accesses",
+                                      p.name, o.ctx_size_in, p.max_ctx_offset));
   std::vector<uint8_t> ctx(static_cast<const uint8_t*>(o.ctx_in),
                            static_cast<const uint8_t*>(o.ctx_in) + (o.ctx_in ? o.ctx_size_in : 0));
   void* ctx_ptr = ctx.empty() ? nullptr : ctx.data();
@@ -142,6 +146,16 @@ const std::string& Program::section() const { return p_->section; }
 ProgType Program::type() const { return static_cast<ProgType>(p_->prog_type); }
 uint32_t Program::id() const { return p_->id; }
 
+Error Program::set_autoload(bool autoload) {
+  if (p_->exe) return Error(-EBUSY, fmt::format("prog '{}' is already loaded", p_->name));
+  p_->autoload = autoload;
+  return {};
+}
+bool Program::autoload() const { return p_->autoload; }
+bool Program::loaded() const { return p_->exe != nullptr; }
+const std::string& Program::verifier_log() const { return p_->verifier_log; }
+VerifierStats Program::verifier_stats() const { return p_->verifier_stats; }
+
 std::span<const Insn> Program::insns() const {
   return {reinterpret_cast<const Insn*>(p_->insns.data()), p_->insns.size()};
 }
@@ -160,6 +174,8 @@ Result<TestRunResult> Program::test_run(const TestRunOptions& opts) const {
   }
 }
 
+// run() is the hot path: a handle to an unloaded program is a caller bug, as
+// running a closed fd would be, and is not checked here.
 uint64_t Program::run(void* ctx) const {
   return detail::run_program(*p_->rt, *p_->exe, reinterpret_cast<uint64_t>(ctx));
 }

@@ -63,6 +63,17 @@ uint64_t run_program(const RuntimeState& rt, const exec::Executable& exe, uint64
 
 }  // namespace detail
 
+namespace {
+
+// The kernel's license_is_gpl_compatible: helpers marked gpl_only need one of these.
+bool license_is_gpl_compatible(const std::string& license) {
+  for (const char* ok : {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"})
+    if (license == ok) return true;
+  return false;
+}
+
+}  // namespace
+
 Runtime::Runtime(RuntimeOptions opts) : s_(std::make_shared<detail::RuntimeState>(std::move(opts))) {}
 
 Runtime::~Runtime() = default;
@@ -104,6 +115,10 @@ Result<Object> Runtime::open_memory(std::span<const uint8_t> elf, const std::str
     p->id = detail::next_prog_id();
     p->insns = ps.insns;
     p->line_info = ps.line_info;
+    p->func_info = ps.func_info;
+    p->btf = st->spec.btf;
+    p->gpl_compatible = license_is_gpl_compatible(st->spec.license);
+    p->autoload = ps.autoload;
     st->programs.push_back(std::move(p));
   }
   return Object(std::move(st));
@@ -123,6 +138,9 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
   vopts.allow_callx = opts.allow_callx;
   vopts.allow_pseudo_lddw = false;  // a raw program has no maps to refer to
   if (Error err = isa::validate_program(p->insns, vopts)) return err.context(fmt::format("prog '{}'", opts.name));
+  if (opts.allow_callx && !opts.unsafe_skip_verification)
+    return Error(-EINVAL, fmt::format("prog '{}': callx cannot be verified; it needs unsafe_skip_verification",
+                                      opts.name));
 
   exec::PrepareOptions popts;
   popts.prog_type = p->prog_type;
@@ -130,12 +148,10 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
   popts.name = opts.name;
   popts.allow_callx = opts.allow_callx;
   for (const auto& h : opts.helpers) popts.helper_overrides.push_back({h.id, h.fn});
-  auto exe = exec::interpret(p->insns, popts);
-  if (!exe.ok()) {
-    Error e = exe.error();
-    return e.context(fmt::format("prog '{}'", opts.name));
-  }
-  p->exe = std::move(exe.value());
+  LoadOptions lopts;
+  lopts.log_level = opts.log_level;
+  lopts.unsafe_skip_verification = opts.unsafe_skip_verification;
+  if (Error err = detail::load_program(*p, {}, popts, lopts)) return err.context(fmt::format("prog '{}'", opts.name));
   s_->register_prog(p->id, p->exe);
   return Program(std::move(p));
 }

@@ -56,7 +56,16 @@ struct ProgramState {
   /// Before load: as parsed. After load: the xlated instructions (maps resolved).
   std::vector<isa::Insn> insns;
   std::vector<object::LineInfo> line_info;
+  std::vector<object::FuncInfo> func_info;
+  object::BtfPtr btf;  // the object's BTF (func_info names types in it)
+  bool gpl_compatible = true;
+  bool autoload = true;
   std::shared_ptr<exec::Executable> exe;             // set by load
+  /// Set by load: the verifier's log (at the requested level), statistics and
+  /// the last ctx byte the program may touch (test runs need that much ctx).
+  std::string verifier_log;
+  VerifierStats verifier_stats;
+  uint32_t max_ctx_offset = 0;
   std::vector<std::shared_ptr<maps::Map>> used_maps;  // kept alive while the program lives
   std::vector<uint32_t> used_map_ids;                 // parallel to used_maps, for dumps
   std::vector<std::string> used_map_names;
@@ -80,7 +89,9 @@ struct ObjectState {
 /// read-side section and installs the runtime's environment.
 uint64_t run_program(const RuntimeState& rt, const exec::Executable& exe, uint64_t r1, uint64_t r2 = 0);
 
-/// Resolves map references and prepares one program for execution.
-Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base);
+/// Verifies one program (unless the unsafe option says not to), resolves its
+/// map references and prepares it for execution.
+Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base,
+                   const LoadOptions& opts);
 
 }  // namespace hostbpf::detail

@@ -3,16 +3,13 @@
 // check_map_func_compatibility), R0 from the return type, R1-R5 clobbered.
 #include <linux/bpf.h>
 
-#include "exec/helpers.h"
 #include "isa/disasm.h"
 #include "verifier/env.h"
+#include "verifier/helper_protos.h"
 
 namespace hostbpf::verifier {
 
 namespace {
-
-using exec::ArgType;
-using exec::RetType;
 
 struct ArgMeta {
   int32_t map = -1;           // CONST_PTR_TO_MAP argument
@@ -24,7 +21,7 @@ struct ArgMeta {
 
 // func_id_name: the UAPI name of any kernel helper id, "unknown" otherwise.
 std::string func_id_name(int32_t id) {
-  if (const char* n = exec::helper_name(id)) return n;
+  if (const char* n = helper_name(id)) return n;
   if (id < 0 || id >= __BPF_FUNC_MAX_ID) return "unknown";
   const isa::Insn call{BPF_JMP | BPF_CALL, 0, 0, 0, id};
   const std::string text = isa::disasm_insn(&call, 0);  // "(85) call bpf_xxx#N"
@@ -171,7 +168,7 @@ void record_map_fact(Env& env, int32_t map) {
 }
 
 // R0 from the prototype's return type.
-void set_return(Env& env, const exec::HelperProto& fn, const ArgMeta& meta) {
+void set_return(Env& env, const HelperProto& fn, const ArgMeta& meta) {
   RegState& r0 = env.reg(0);
   switch (fn.ret) {
     case RetType::Integer:
@@ -203,7 +200,7 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
   const int32_t func_id = insn.imm;
   if (func_id < 0 || func_id >= __BPF_FUNC_MAX_ID)
     return env.reject(-EINVAL, "invalid func %s#%d", func_id_name(func_id).c_str(), func_id);
-  const exec::HelperProto* fn = exec::find_helper(func_id);
+  const HelperProto* fn = find_helper_proto(func_id);
   if (!fn)
     return env.reject(-EINVAL, "program of this type cannot use helper %s#%d", func_id_name(func_id).c_str(), func_id);
   if (!env.in.gpl_compatible && fn->gpl_only)

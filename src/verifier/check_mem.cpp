@@ -99,6 +99,8 @@ int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_
     log_linfo(env, env.insn_idx, "; ");
     return env.reject(-EACCES, "invalid bpf_context access off=%d size=%d", off, size);
   }
+  // Remember the last byte accessed, as check_ctx_access does for test runs.
+  env.stats.max_ctx_offset = std::max(env.stats.max_ctx_offset, static_cast<uint32_t>(off + size));
   if (!write && value_regno >= 0) {
     if (a.result == RegType::Scalar) {
       mark_reg_unknown(env, value_regno);

@@ -77,6 +77,9 @@ struct VerifyStats {
   uint32_t max_states_per_insn = 0;
   uint64_t time_usec = 0;
   std::vector<int32_t> stack_depth;  // per subprogram, bytes
+  /// One past the last ctx byte any instruction accesses (the kernel's
+  /// prog->aux->max_ctx_offset): a test run with a smaller ctx is -EINVAL.
+  uint32_t max_ctx_offset = 0;
 };
 
 struct VerifyResult {

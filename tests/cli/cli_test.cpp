@@ -129,6 +129,46 @@ TEST(Cli, ErrorsNameTheProblem) {
   EXPECT_NE(badarg.status, 0);
 }
 
+// ---- prog verify ----
+
+const std::string kVerifyObj = std::string(HOSTBPF_TEST_BINARY_DIR) + "/verify.bpf.o";
+
+TEST(CliVerify, AcceptedProgramExitsZeroWithStatistics) {
+  Outcome o = run_cli("prog verify " + kVerifyObj + " --prog checked");
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_TRUE(std::regex_search(o.out, std::regex(R"(prog 'checked' \(syscall\): accepted, processed \d+ insns)")))
+      << o.out;
+  EXPECT_EQ(o.out.find("unchecked"), std::string::npos) << o.out;
+}
+
+TEST(CliVerify, LogLevel2PrintsEveryInstructionAndTheKernelsSummary) {
+  Outcome o = run_cli("prog verify " + kVerifyObj + " --prog checked --log-level 2");
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("call bpf_map_lookup_elem#1"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("; if (!v) return 0; @ verify.bpf.c:"), std::string::npos) << o.out;
+  EXPECT_TRUE(std::regex_search(o.out, std::regex(R"(processed \d+ insns \(limit 1000000\) max_states_per_insn)")))
+      << o.out;
+}
+
+TEST(CliVerify, RejectedProgramPrintsTheKernelsMessageAndLog) {
+  Outcome o = run_cli("prog verify " + kVerifyObj + " --prog unchecked");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.err.find("R0 invalid mem access 'map_value_or_null'"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("prog 'unchecked'"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("; return (int)*v;  // v may be NULL @ verify.bpf.c:25"), std::string::npos) << o.err;
+}
+
+TEST(CliVerify, EveryLoadIsVerifiedUnlessExplicitlyUnsafe) {
+  // prog run verifies too (the ?syscall program is autoloaded when chosen).
+  Outcome run = run_cli("prog verify " + kVerifyObj);
+  EXPECT_EQ(run.status, 0) << run.err;  // '?' sections are not autoloaded
+  Outcome bad_level = run_cli("prog verify " + kVerifyObj + " --log-level 3");
+  EXPECT_NE(bad_level.status, 0);
+  Outcome unsafe = run_cli("--unsafe-skip-verification prog run " + kHello + " --prog hello");
+  EXPECT_EQ(unsafe.status, 0) << unsafe.err;
+  EXPECT_NE(unsafe.err.find("loading without the verifier"), std::string::npos) << unsafe.err;
+}
+
 // ---- the conformance suite through the plugin protocol ----
 
 std::string suite_hex(const std::string& compact) {

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cli.h"
+#include "object/libbpf_log.h"
 
 namespace hostbpf::cli {
 namespace {
@@ -130,9 +131,12 @@ void print_c(void*, const char* fmt_str, va_list args) { std::vprintf(fmt_str, a
 }  // namespace
 
 int btf_dump_file(const std::string& path, const std::string& format) {
+  hostbpf::object::LibbpfCapture libbpf_says;
   std::unique_ptr<struct btf, void (*)(struct btf*)> btf(btf__parse_elf(path.c_str(), nullptr), btf__free);
   if (!btf) {
-    std::cerr << fmt::format("hostbpf: {}: cannot read BTF: {}\n", path, std::strerror(errno));
+    const int err = errno;
+    std::cerr << fmt::format("hostbpf: {}: cannot read BTF: {}{}\n", path, std::strerror(err),
+                             libbpf_says.last().empty() ? "" : " (" + libbpf_says.last() + ")");
     return 1;
   }
   const uint32_t n = btf__type_cnt(btf.get());

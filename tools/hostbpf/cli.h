@@ -15,13 +15,16 @@ bool parse_hex(const std::string& text, std::vector<uint8_t>* out, std::string* 
 std::string to_hex(const uint8_t* p, size_t n);
 
 /// Opens and loads OBJ, printing the error (and log) to stderr on failure.
-bool open_and_load(Runtime& rt, const std::string& path, Object* out);
+bool open_and_load(Runtime& rt, const std::string& path, Object* out, const LoadOptions& opts = {});
+/// Set by --unsafe-skip-verification: every load skips the verifier.
+extern bool g_unsafe_skip_verification;
 /// The program named `name`, or the only program when `name` is empty.
 bool pick_program(const Object& obj, const std::string& name, Program* out);
 
 int prog_run(const std::string& obj, const std::string& prog, const std::string& ctx_hex,
              const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json);
 int prog_dump(const std::string& obj, const std::string& prog);
+int prog_verify(const std::string& obj, const std::string& prog, int log_level);
 int map_dump(const std::string& obj, const std::string& map, const std::string& after_prog,
              const std::string& ctx_hex, const std::string& data_hex, uint32_t repeat);
 int btf_dump_file(const std::string& obj, const std::string& format);

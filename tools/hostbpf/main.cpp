@@ -8,9 +8,8 @@
 namespace {
 
 constexpr const char* kLoadNote =
-    "Loading checks program structure (every instruction field, jump targets, the last instruction) "
-    "and resolves maps and helpers; the safety verifier is not part of this build yet, so only run "
-    "programs you trust.";
+    "Every program is verified when it is loaded, with the kernel's rules and messages; "
+    "--unsafe-skip-verification (debugging only) loads without the verifier.";
 
 }  // namespace
 
@@ -19,7 +18,20 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int rc = 0;
 
+  app.add_flag("--unsafe-skip-verification", hostbpf::cli::g_unsafe_skip_verification,
+               "UNSAFE, debugging only: load programs without running the verifier");
+
   auto* prog = app.add_subcommand("prog", "Run and inspect programs")->require_subcommand(1);
+  {
+    auto* verify = prog->add_subcommand("verify", "Verify programs; exit 0 when accepted, print the log when not");
+    static std::string obj, name;
+    static int log_level = 0;
+    verify->add_option("OBJ", obj, "BPF object (.bpf.o)")->required();
+    verify->add_option("--prog", name, "Program name (default: every program of the object)");
+    verify->add_option("--log-level", log_level, "1: the path to the error; 2: every instruction with its state")
+        ->check(CLI::Range(0, 2));
+    verify->callback([&] { rc = hostbpf::cli::prog_verify(obj, name, log_level); });
+  }
   {
     auto* run = prog->add_subcommand("run", "Run a program like BPF_PROG_TEST_RUN");
     static std::string obj, name, ctx_hex, ctx_file, data_hex;

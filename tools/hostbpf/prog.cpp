@@ -99,4 +99,36 @@ int prog_dump(const std::string& path, const std::string& name) {
   return 0;
 }
 
+// Loads the object with only the chosen program (or all) autoloaded, so the
+// verdict is that program's, and prints the log and statistics as bpftool's
+// `prog load` with verbose logging would.
+int prog_verify(const std::string& path, const std::string& name, int log_level) {
+  Runtime rt;
+  auto obj = rt.open(path);
+  if (!obj) {
+    std::cerr << "hostbpf: " << obj.error().message() << "\n";
+    return 1;
+  }
+  if (!name.empty()) {
+    Program chosen;
+    if (!pick_program(*obj, name, &chosen)) return 1;
+    for (Program& p : obj->programs()) (void)p.set_autoload(p.name() == name);
+  }
+  LoadOptions o;
+  o.log_level = log_level;
+  if (Error err = obj->load(o)) {
+    std::cerr << "hostbpf: " << err.message() << "\n";
+    if (!err.log().empty()) std::cerr << err.log();
+    return 1;
+  }
+  for (const Program& p : obj->programs()) {
+    if (!p.loaded()) continue;
+    if (log_level > 0) std::cout << p.verifier_log();
+    const VerifierStats s = p.verifier_stats();
+    std::cout << fmt::format("prog '{}' ({}): accepted, processed {} insns, {} states, {} usec\n", p.name(),
+                             p.section(), s.processed_insns, s.total_states, s.time_usec);
+  }
+  return 0;
+}
+
 }  // namespace hostbpf::cli

@@ -32,13 +32,20 @@ std::string to_hex(const uint8_t* p, size_t n) {
   return s;
 }
 
-bool open_and_load(Runtime& rt, const std::string& path, Object* out) {
+bool g_unsafe_skip_verification = false;
+
+bool open_and_load(Runtime& rt, const std::string& path, Object* out, const LoadOptions& opts) {
   auto obj = rt.open(path);
   if (!obj) {
     std::cerr << "hostbpf: " << obj.error().message() << "\n";
     return false;
   }
-  if (Error err = obj->load()) {
+  LoadOptions o = opts;
+  if (g_unsafe_skip_verification) {
+    o.unsafe_skip_verification = true;
+    std::cerr << "hostbpf: warning: --unsafe-skip-verification: loading without the verifier\n";
+  }
+  if (Error err = obj->load(o)) {
     std::cerr << "hostbpf: " << err.message() << "\n";
     if (!err.log().empty()) std::cerr << err.log();
     return false;
