@@ -1,0 +1,181 @@
+#include "btf/btf.h"
+
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <iterator>
+#include <new>
+
+namespace hostbpf::btf {
+
+namespace {
+
+Error libbpf_error(int err, std::string_view what) {
+  if (err > 0) err = -err;
+  if (err == 0) err = -EINVAL;
+  return Error(err, fmt::format("{}: {}", what, std::strerror(-err)));
+}
+
+struct btf* mutable_base(const std::shared_ptr<const Btf>& base) {
+  // libbpf's split constructors take a non-const base but only read it.
+  return base ? const_cast<struct btf*>(base->raw()) : nullptr;
+}
+
+// libbpf 1.1 (Debian 12) exports no btf__new_split; it can parse split BTF
+// only from a file, so the blob goes through an anonymous in-memory file.
+struct btf* new_split_from_memory(std::span<const uint8_t> bytes, struct btf* base) {
+  const int fd = memfd_create("hostbpf-split-btf", MFD_CLOEXEC);
+  if (fd < 0) return nullptr;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      const int err = errno;
+      close(fd);
+      errno = err;
+      return nullptr;
+    }
+    done += static_cast<size_t>(n);
+  }
+  const std::string path = fmt::format("/proc/self/fd/{}", fd);
+  struct btf* b = btf__parse_raw_split(path.c_str(), base);
+  const int err = errno;
+  close(fd);
+  errno = err;
+  return b;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Btf>> Btf::from_blob(std::span<const uint8_t> bytes, std::shared_ptr<const Btf> base) {
+  if (bytes.empty() || bytes.size() > UINT32_MAX) return Error(-EINVAL, "BTF blob: empty or too large");
+  errno = 0;
+  struct btf* b = base ? new_split_from_memory(bytes, mutable_base(base))
+                       : btf__new(bytes.data(), static_cast<uint32_t>(bytes.size()));
+  if (!b) return libbpf_error(errno, "BTF blob is malformed");
+  return std::shared_ptr<Btf>(new Btf(b, std::move(base)));
+}
+
+Result<std::shared_ptr<Btf>> Btf::from_file(const std::string& path, std::shared_ptr<const Btf> base) {
+  errno = 0;
+  struct btf* b = base ? btf__parse_split(path.c_str(), mutable_base(base)) : btf__parse(path.c_str(), nullptr);
+  if (!b) return libbpf_error(errno, fmt::format("{}: cannot read BTF", path));
+  return std::shared_ptr<Btf>(new Btf(b, std::move(base)));
+}
+
+std::shared_ptr<Btf> Btf::empty(std::shared_ptr<const Btf> base) {
+  struct btf* b = base ? btf__new_empty_split(mutable_base(base)) : btf__new_empty();
+  if (!b) throw std::bad_alloc();  // libbpf fails here only on allocation failure
+  return std::shared_ptr<Btf>(new Btf(b, std::move(base)));
+}
+
+Btf::~Btf() { btf__free(btf_); }
+
+uint32_t Btf::start_id() const { return base_ ? base_->end_id() : 1; }
+
+const struct btf_type* Btf::type(uint32_t id) const {
+  if (id >= end_id()) return nullptr;
+  return btf__type_by_id(btf_, id);
+}
+
+std::string_view Btf::name(uint32_t id) const {
+  const struct btf_type* t = type(id);
+  if (!t || id == 0) return {};
+  const char* n = btf__name_by_offset(btf_, t->name_off);
+  return n ? n : "";
+}
+
+Result<uint32_t> Btf::find(std::string_view name, uint32_t kind) const {
+  const std::string n(name);
+  const int id = btf__find_by_name_kind(btf_, n.c_str(), kind);
+  if (id < 0) return Error(-ENOENT, fmt::format("BTF has no {} '{}'", kind_name(kind), name));
+  return static_cast<uint32_t>(id);
+}
+
+Result<uint32_t> Btf::find_own(std::string_view name, uint32_t kind) const {
+  for (uint32_t id = start_id(); id < end_id(); id++) {
+    const struct btf_type* t = type(id);
+    if (btf_kind(t) == kind && this->name(id) == name) return id;
+  }
+  return Error(-ENOENT, fmt::format("BTF has no own {} '{}'", kind_name(kind), name));
+}
+
+uint32_t Btf::skip_modifiers_and_typedefs(uint32_t id) const {
+  for (int depth = 0; depth < 32; depth++) {  // BTF may be malformed: bound the walk
+    const struct btf_type* t = type(id);
+    if (!t) return id;
+    switch (btf_kind(t)) {
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_CONST:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_RESTRICT:
+      case BTF_KIND_TYPE_TAG:
+        id = t->type;
+        break;
+      default:
+        return id;
+    }
+  }
+  return id;
+}
+
+std::vector<uint8_t> Btf::raw_data() const {
+  uint32_t size = 0;
+  const void* data = btf__raw_data(btf_, &size);
+  if (!data) return {};
+  const auto* p = static_cast<const uint8_t*>(data);
+  return {p, p + size};
+}
+
+namespace {
+void append_printf(void* ctx, const char* fmt, va_list args) {
+  auto* out = static_cast<std::string*>(ctx);
+  va_list copy;
+  va_copy(copy, args);
+  const int n = std::vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  if (n <= 0) return;
+  const size_t at = out->size();
+  out->resize(at + static_cast<size_t>(n) + 1);
+  std::vsnprintf(out->data() + at, static_cast<size_t>(n) + 1, fmt, args);
+  out->resize(at + static_cast<size_t>(n));
+}
+}  // namespace
+
+Result<std::string> Btf::dump_c(const std::string& guard) const {
+  std::string out = fmt::format("#ifndef {0}\n#define {0}\n\n", guard);
+  // As bpftool: CO-RE relocations on every struct/union access by default.
+  out += "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+         "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n"
+         "#endif\n\n";
+  std::string body;
+  struct btf_dump* d = btf_dump__new(btf_, append_printf, &body, nullptr);
+  if (!d) return libbpf_error(errno, "cannot dump BTF as C");
+  // From id 1 even for split BTF, so that a module's header stands alone
+  // (its user includes it instead of the host's, as with a module's vmlinux.h).
+  for (uint32_t id = 1; id < end_id(); id++) {
+    if (int err = btf_dump__dump_type(d, id)) {
+      btf_dump__free(d);
+      return libbpf_error(err, fmt::format("cannot dump BTF type [{}] as C", id));
+    }
+  }
+  btf_dump__free(d);
+  out += body;
+  out += "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n";
+  out += fmt::format("#endif /* {} */\n", guard);
+  return out;
+}
+
+const char* kind_name(uint32_t kind) {
+  static const char* const names[] = {"UNKNOWN", "INT",      "PTR",      "ARRAY",   "STRUCT",   "UNION",
+                                      "ENUM",    "FWD",      "TYPEDEF",  "VOLATILE", "CONST",   "RESTRICT",
+                                      "FUNC",    "FUNC_PROTO", "VAR",    "DATASEC", "FLOAT",    "DECL_TAG",
+                                      "TYPE_TAG", "ENUM64"};
+  return kind < std::size(names) ? names[kind] : "UNKNOWN";
+}
+
+}  // namespace hostbpf::btf

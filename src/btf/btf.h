@@ -1,0 +1,77 @@
+// BTF objects: the host's (the kernel's vmlinux BTF counterpart) and split BTF
+// over it (a module's). libbpf owns the encoding; this class owns a libbpf
+// `struct btf`, keeps the base of a split BTF alive, and answers the queries
+// the loader, the kfunc registry and the verifier ask.
+//
+// A Btf is mutable only through BtfBuilder (builder.h) before it is published;
+// once shared (std::shared_ptr<const Btf>) it is read-only and may be queried
+// from any thread, as libbpf's read accessors do not modify the object.
+#pragma once
+
+#include <bpf/btf.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hostbpf/error.h"
+
+namespace hostbpf::btf {
+
+class Btf {
+ public:
+  /// Parses a raw BTF blob (the .BTF section, /sys/kernel/btf/vmlinux, or
+  /// `pahole --btf_encode_detached` output). With `base`, the blob is split
+  /// BTF whose ids continue after the base's.
+  static Result<std::shared_ptr<Btf>> from_blob(std::span<const uint8_t> bytes,
+                                                std::shared_ptr<const Btf> base = nullptr);
+  /// Reads a raw BTF file or the .BTF section of an ELF file.
+  static Result<std::shared_ptr<Btf>> from_file(const std::string& path, std::shared_ptr<const Btf> base = nullptr);
+  /// An empty BTF (or an empty split BTF over `base`) for BtfBuilder.
+  static std::shared_ptr<Btf> empty(std::shared_ptr<const Btf> base = nullptr);
+
+  ~Btf();
+  Btf(const Btf&) = delete;
+  Btf& operator=(const Btf&) = delete;
+
+  const struct btf* raw() const { return btf_; }
+  struct btf* raw_mutable() { return btf_; }
+  const std::shared_ptr<const Btf>& base() const { return base_; }
+
+  /// Ids [start_id(), end_id()) are this BTF's own; below start_id() they are
+  /// the base's (split BTF). Id 0 is void.
+  uint32_t start_id() const;
+  uint32_t end_id() const { return btf__type_cnt(btf_); }
+
+  /// The type with `id` (own or base), or nullptr when out of range.
+  const struct btf_type* type(uint32_t id) const;
+  /// The type's name ("" for anonymous types and void).
+  std::string_view name(uint32_t id) const;
+  /// A type by name and BTF_KIND_*, searching this BTF then its base; -ENOENT.
+  Result<uint32_t> find(std::string_view name, uint32_t kind) const;
+  /// Only this BTF's own types (not the base's); -ENOENT.
+  Result<uint32_t> find_own(std::string_view name, uint32_t kind) const;
+  /// Follows typedefs and const/volatile/restrict/type tags.
+  uint32_t skip_modifiers_and_typedefs(uint32_t id) const;
+
+  /// The encoded BTF (own types and strings only for split BTF).
+  std::vector<uint8_t> raw_data() const;
+
+  /// Every type (a split BTF's together with its base's) as a self-contained C header, the way
+  /// `bpftool btf dump file ... format c` writes vmlinux.h: include guard,
+  /// preserve_access_index for CO-RE, every type in dependency order.
+  Result<std::string> dump_c(const std::string& guard) const;
+
+ private:
+  Btf(struct btf* b, std::shared_ptr<const Btf> base) : btf_(b), base_(std::move(base)) {}
+  struct btf* btf_;
+  std::shared_ptr<const Btf> base_;
+};
+
+/// Name of a BTF_KIND_* value ("STRUCT", "FUNC_PROTO"), as bpftool prints it.
+const char* kind_name(uint32_t kind);
+
+}  // namespace hostbpf::btf

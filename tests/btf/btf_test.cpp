@@ -1,0 +1,113 @@
+// BTF objects: loading blobs (pahole's detached BTF, corrupted input), split
+// BTF over a base (a module's over the host's), and the C header dump.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "btf/btf.h"
+#include "btf/builder.h"
+#include "btf/host_types.h"
+
+namespace hostbpf::btf {
+namespace {
+
+const std::string kPointBtf = std::string(HOSTBPF_TEST_BINARY_DIR) + "/point.btf";
+
+std::shared_ptr<const Btf> host() {
+  BtfBuilder b;
+  add_standard_types(b);
+  auto btf = b.finish();
+  EXPECT_TRUE(btf.ok());
+  return *btf;
+}
+
+TEST(BtfLoad, PaholeBlobLoadsAndTakesTheStandardTypes) {
+  auto loaded = Btf::from_file(kPointBtf);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message();
+  auto point = (*loaded)->find("point", BTF_KIND_STRUCT);
+  ASSERT_TRUE(point.ok());
+  EXPECT_EQ((*loaded)->type(*point)->size, 16u);
+  EXPECT_TRUE((*loaded)->find("point_x", BTF_KIND_FUNC).ok());
+
+  // The host completes pahole's types with what programs expect of vmlinux.h,
+  // reusing pahole's "int" and "long int" rather than duplicating them.
+  const uint32_t pahole_int = (*loaded)->find("int", BTF_KIND_INT).value();
+  BtfBuilder b(*loaded);
+  add_standard_types(b);
+  auto host = b.finish();
+  ASSERT_TRUE(host.ok()) << host.error().message();
+  EXPECT_EQ((*host)->skip_modifiers_and_typedefs((*host)->find("s32", BTF_KIND_TYPEDEF).value()), pahole_int);
+  EXPECT_TRUE((*host)->find("xdp_md", BTF_KIND_STRUCT).ok());
+  EXPECT_EQ((*host)->find("point", BTF_KIND_STRUCT).value(), *point);
+}
+
+TEST(BtfLoad, CorruptedBlobsAreErrorsNotCrashes) {
+  auto good = Btf::from_file(kPointBtf);
+  ASSERT_TRUE(good.ok());
+  const std::vector<uint8_t> bytes = (*good)->raw_data();
+  ASSERT_GT(bytes.size(), 24u);
+
+  EXPECT_EQ(Btf::from_blob({}).error().code(), -EINVAL);
+  for (size_t cut : {size_t{4}, size_t{23}, bytes.size() / 2, bytes.size() - 1}) {
+    auto r = Btf::from_blob(std::span(bytes.data(), cut));
+    EXPECT_FALSE(r.ok()) << "truncated at " << cut;
+    if (!r.ok()) EXPECT_NE(r.error().message().find("BTF blob is malformed"), std::string::npos);
+  }
+  std::vector<uint8_t> bad_magic = bytes;
+  bad_magic[0] ^= 0xff;
+  EXPECT_FALSE(Btf::from_blob(bad_magic).ok());
+  std::vector<uint8_t> bad_type = bytes;
+  bad_type[24 + 7] = 0x7f;  // first type's info: kind 31 does not exist
+  EXPECT_FALSE(Btf::from_blob(bad_type).ok());
+
+  auto missing = Btf::from_file("/nonexistent/host.btf");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("/nonexistent/host.btf: cannot read BTF"), std::string::npos);
+}
+
+TEST(SplitBtf, ModuleTypesContinueAfterTheHostsAndSeeThem) {
+  auto base = host();
+  BtfBuilder m(base);
+  const uint32_t u32 = m.lookup("u32", BTF_KIND_TYPEDEF);
+  ASSERT_NE(u32, 0u);
+  ASSERT_LT(u32, base->end_id());  // found in the base, not duplicated
+  const uint32_t widget = m.struct_type("widget", 4, {{"id", u32, 0}});
+  auto mod = m.finish();
+  ASSERT_TRUE(mod.ok()) << mod.error().message();
+  EXPECT_EQ((*mod)->start_id(), base->end_id());
+  EXPECT_EQ(widget, base->end_id());
+  EXPECT_TRUE((*mod)->find_own("widget", BTF_KIND_STRUCT).ok());
+  EXPECT_FALSE((*mod)->find_own("xdp_md", BTF_KIND_STRUCT).ok());
+  EXPECT_TRUE((*mod)->find("xdp_md", BTF_KIND_STRUCT).ok());
+
+  // A module's encoded split BTF loads again over the same base.
+  auto again = Btf::from_blob((*mod)->raw_data(), base);
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ((*again)->find("widget", BTF_KIND_STRUCT).value(), widget);
+}
+
+TEST(BtfDump, CHeaderIsSelfContainedWithGuardAndCoreAttribute) {
+  auto base = host();
+  auto header = base->dump_c("__HOSTBPF_HOST_H__");
+  ASSERT_TRUE(header.ok()) << header.error().message();
+  const std::string& h = *header;
+  EXPECT_EQ(h.rfind("#ifndef __HOSTBPF_HOST_H__\n#define __HOSTBPF_HOST_H__\n", 0), 0u);
+  EXPECT_NE(h.find("preserve_access_index"), std::string::npos);
+  EXPECT_NE(h.find("typedef unsigned int __u32;"), std::string::npos) << h;
+  EXPECT_NE(h.find("typedef __u32 u32;"), std::string::npos) << h;
+  EXPECT_NE(h.find("struct xdp_md {"), std::string::npos);
+  EXPECT_NE(h.find("XDP_PASS = 2"), std::string::npos);
+  EXPECT_NE(h.find("BPF_F_NO_PREALLOC = 1"), std::string::npos);
+
+  BtfBuilder m(base);
+  m.struct_type("widget", 4, {{"id", m.lookup("u32", BTF_KIND_TYPEDEF), 0}});
+  auto mod = m.finish();
+  ASSERT_TRUE(mod.ok());
+  auto mh = (*mod)->dump_c("__MOD_H__");
+  ASSERT_TRUE(mh.ok());
+  EXPECT_NE(mh->find("struct widget {"), std::string::npos);
+  EXPECT_NE(mh->find("typedef __u32 u32;"), std::string::npos);  // the base's types come along
+}
+
+}  // namespace
+}  // namespace hostbpf::btf
