@@ -21,6 +21,7 @@
 #include "btf/btf.h"
 #include "hostbpf/error.h"
 #include "kfunc/flags.h"
+#include "module/btf_owner.h"
 
 namespace hostbpf::kfunc {
 
@@ -41,11 +42,7 @@ struct ProgInfo {
 using Filter = std::function<int(const ProgInfo& prog, uint32_t kfunc_id)>;
 
 /// One owner of BTF and of the kfunc sets and destructors described in it.
-struct Owner {
-  std::string name;                    // "vmlinux" for the host, the module's name otherwise
-  std::shared_ptr<const btf::Btf> btf;
-  bool is_module = false;
-};
+using Owner = module::BtfOwner;
 
 /// The registration descriptor (struct btf_kfunc_id_set).
 struct KfuncIdSet {
