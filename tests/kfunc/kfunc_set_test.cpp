@@ -5,6 +5,7 @@
 
 #include "btf/builder.h"
 #include "btf/host_types.h"
+#include "kfunc/kfunc_defs.h"
 #include "kfunc/kfunc_set.h"
 
 namespace hostbpf::kfunc {
@@ -209,6 +210,62 @@ TEST(KfuncResolve, ByNameHostFirstThenModules) {
   w.reg.add_owner(&w.mod2);
   EXPECT_EQ(w.reg.find_by_name("testmod_fn")->first, &w.mod);  // the first module that has it
   EXPECT_FALSE(w.reg.find_by_name("nope"));
+}
+
+}  // namespace
+}  // namespace hostbpf::kfunc
+
+namespace hostbpf::kfunc {
+namespace {
+
+struct Counter {
+  long value;
+};
+Counter* counter_new(long start) { return new Counter{start}; }
+void counter_free(Counter* c) { delete c; }
+long counter_add(Counter* c, long by) { return c->value += by; }
+
+TEST(KfuncDefs, CxxFunctionsBecomeSetsPerHookWithAddresses) {
+  btf::BtfBuilder b;
+  b.bind<Counter>(b.struct_type("counter", 8, {{"value", b.int_type("long int", 8, true), 0}}));
+  KfuncDefs defs;
+  const uint32_t mk = defs.add(b, "counter_new", &counter_new, KF_ACQUIRE | KF_RET_NULL,
+                               {BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_LSM}, {"start"});
+  const uint32_t fr = defs.add(b, "counter_free", &counter_free, KF_RELEASE, {BPF_PROG_TYPE_SYSCALL});
+  const uint32_t ad = defs.add(b, "counter_add", &counter_add, KF_TRUSTED_ARGS, {BPF_PROG_TYPE_UNSPEC});
+  Owner owner{"testmod", b.finish().value(), true};
+  KfuncRegistry reg;
+  reg.add_owner(&owner);
+  // TRACING and LSM share a hook: still one registration for it, so a module
+  // does not trip over "registered hook twice".
+  ASSERT_FALSE(defs.register_sets(reg, &owner));
+  EXPECT_EQ(reg.flags_in_hook(&owner, Hook::Syscall, mk), KF_ACQUIRE | KF_RET_NULL);
+  EXPECT_EQ(reg.flags_in_hook(&owner, Hook::Tracing, mk), KF_ACQUIRE | KF_RET_NULL);
+  EXPECT_FALSE(reg.flags_in_hook(&owner, Hook::Tracing, fr));
+  EXPECT_TRUE(reg.lookup(&owner, ad, prog(BPF_PROG_TYPE_XDP)));  // COMMON
+  EXPECT_EQ(owner.btf->name(mk), "counter_new");
+
+  // The recorded address is the function: calling through it works.
+  auto make = reinterpret_cast<Counter* (*)(long)>(const_cast<void*>(defs.address(mk)));
+  auto add = reinterpret_cast<long (*)(Counter*, long)>(const_cast<void*>(defs.address(ad)));
+  Counter* c = make(40);
+  EXPECT_EQ(add(c, 2), 42);
+  reinterpret_cast<void (*)(Counter*)>(const_cast<void*>(defs.address(fr)))(c);
+  EXPECT_EQ(defs.address(12345), nullptr);
+}
+
+TEST(KfuncDefs, UnmappedProgramTypeIsNamed) {
+  btf::BtfBuilder b;
+  b.bind<Counter>(b.struct_type("counter", 8, {{"value", b.int_type("long int", 8, true), 0}}));
+  KfuncDefs defs;
+  defs.add(b, "counter_new", &counter_new, 0, {BPF_PROG_TYPE_EXT});
+  Owner owner{"vmlinux", b.finish().value(), false};
+  KfuncRegistry reg;
+  reg.add_owner(&owner);
+  Error e = defs.register_sets(reg, &owner);
+  EXPECT_EQ(e.code(), -EINVAL);
+  EXPECT_NE(e.message().find("kfunc counter_new: program type 28 has no kfunc hook"), std::string::npos)
+      << e.message();
 }
 
 }  // namespace
