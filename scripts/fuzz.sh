@@ -2,26 +2,49 @@
 # Builds the libFuzzer targets (ASan+UBSan) and runs each for SECONDS (default
 # 60), seeded with the BPF objects the test build compiles. Crashes are saved in
 # build-fuzz/crashes/. Run longer by passing a larger number, e.g. 3600.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   only the named targets, e.g. fuzz_verifier
+#   FUZZ_BUILD=DIR                         build tree (default build-fuzz)
+#
+# fuzz_verifier is the verifier's soundness fuzzer (fuzz/soundness.h): random
+# programs that the verifier accepts run in the checked interpreter, and any
+# memory access outside the run's regions (or a difference from the fast
+# interpreter) aborts with a report. CI runs it for SECONDS like the others. To
+# run it longer, e.g. for an hour, keeping its corpus for the next run:
+#   scripts/fuzz.sh 3600 fuzz_verifier
+# Its log (build-fuzz/fuzz_verifier.log) shows the acceptance rate, the top
+# rejection reasons and the features of accepted programs every 2^k programs.
+# A crash file reproduces with build-fuzz/fuzz/fuzz_verifier FILE. Without
+# libFuzzer the same generator runs over fixed seeds in `ctest -L soundness`;
+# SOUNDNESS_SECONDS=N (and SOUNDNESS_FIRST_SEED=S) run that one longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
+shift || true
+build=${FUZZ_BUILD:-build-fuzz}
 scripts/setup.sh
-CC=clang-19 CXX=clang++-19 scripts/build.sh build-fuzz -DHOSTBPF_FUZZ=ON -DHOSTBPF_SANITIZE=address -DHOSTBPF_BENCH=OFF >/dev/null
-mkdir -p build-fuzz/crashes
+CC=clang-19 CXX=clang++-19 scripts/build.sh "$build" -DHOSTBPF_FUZZ=ON -DHOSTBPF_SANITIZE=address -DHOSTBPF_BENCH=OFF >/dev/null
+mkdir -p "$build"/crashes
 status=0
-for f in build-fuzz/fuzz/fuzz_*; do
+for f in "$build"/fuzz/fuzz_*; do
   [ -x "$f" ] || continue
   name=$(basename "$f")
-  corpus=build-fuzz/corpus-$name
+  if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
+  corpus=$build/corpus-$name
   mkdir -p "$corpus"
-  if [ "$name" = fuzz_object ]; then find build-fuzz/tests build-fuzz/examples -name '*.bpf.o' -exec cp -n {} "$corpus/" \; ; fi
+  if [ "$name" = fuzz_object ]; then find "$build"/tests "$build"/examples -name '*.bpf.o' -exec cp -n {} "$corpus/" \; ; fi
+  # fuzz_verifier's inputs are decisions: short ones make short programs, so
+  # it starts at full length instead of growing slowly.
+  extra=()
+  if [ "$name" = fuzz_verifier ]; then extra=(-len_control=0 -max_len=4096); fi
   echo "fuzz: $name for ${secs}s"
-  if ! "$f" -max_total_time="$secs" -artifact_prefix=build-fuzz/crashes/"$name"- -print_final_stats=1 \
-        -rss_limit_mb=4096 "$corpus" >build-fuzz/"$name".log 2>&1; then
-    echo "fuzz: $name FAILED; tail of build-fuzz/$name.log:"; tail -40 build-fuzz/"$name".log
+  # -timeout: a verified program that does not terminate is a finding too.
+  if ! "$f" -max_total_time="$secs" -timeout=60 -artifact_prefix="$build"/crashes/"$name"- -print_final_stats=1 \
+        -rss_limit_mb=4096 "${extra[@]}" "$corpus" >"$build"/"$name".log 2>&1; then
+    echo "fuzz: $name FAILED; tail of $build/$name.log:"; tail -40 "$build"/"$name".log
     status=1
   else
-    grep -E 'stat::number_of_executed_units|Done' build-fuzz/"$name".log | tail -2 | sed "s/^/fuzz: $name: /"
+    grep -E 'stat::number_of_executed_units|Done' "$build"/"$name".log | tail -2 | sed "s/^/fuzz: $name: /"
   fi
 done
 exit $status

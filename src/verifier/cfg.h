@@ -12,9 +12,9 @@
 //
 // Privileged semantics: loops (back edges between jumps) are allowed and only
 // recorded; whether they terminate is the abstract interpreter's business.
-// Recursion through BPF_PSEUDO_CALL is rejected here ("back-edge from insn %d
-// to %d", the kernel's check_cfg wording); the privileged kernel rejects it
-// later ("the call stack of N frames is too deep"), so the outcome is the same.
+// Recursion through BPF_PSEUDO_CALL is allowed here too, as the privileged
+// kernel's check_cfg does: it is rejected later, when the call stack grows too
+// deep ("the call stack of 9 frames is too deep").
 #pragma once
 
 #include <bpf/btf.h>
@@ -105,8 +105,8 @@ struct ProgramStructure {
   std::vector<CallSite> calls;          // in instruction order
   /// Edges closing a loop (a jump, or a fall-through into a loop head): the back
   /// edges of the kernel's check_cfg depth-first search (fall-through explored
-  /// before the branch), in the order it finds them. Calls are never back edges
-  /// here: recursion is rejected.
+  /// before the branch), in the order it finds them. Calls are never recorded
+  /// here: recursion is the interpreter's and check_stack_depth's business.
   std::vector<Edge> back_edges;
   /// Per subprogram (see Subprog::postorder_*), a depth-first postorder of its
   /// instructions over CFG successors, and its reverse: in `rpo` every
@@ -143,7 +143,6 @@ struct StructureOptions {
 ///   "last insn is not an exit or jmp"                  (-EINVAL)
 ///   "func_info BTF section doesn't match subprog layout in BPF program"
 ///   "invalid bpf_ld_imm64 insn"                        (-EINVAL)
-///   "back-edge from insn 7 to 3"                       (-EINVAL, recursion)
 ///   "unreachable insn 4"                               (-EINVAL)
 ///   "jump into the middle of ldimm64 insn 1"           (-EINVAL)
 /// Opcodes and fields are the ISA validator's business (isa/validate.h); this

@@ -110,8 +110,9 @@ int adjust_ptr(Env& env, const isa::Insn& insn, const RegState& ptr, const RegSt
       break;
     case BPF_SUB:
       if (dst_is_off) return env.reject(-EACCES, "R%d tried to subtract pointer from scalar", dst);
-      if (ptr.type == RegType::Stack && !known)
-        return env.reject(-EACCES, "R%d subtraction from stack pointer prohibited", dst);
+      // Any subtraction from a stack pointer, even of a constant: some JITs
+      // cannot cope with it (the kernel's "invalid fp arithmetic" rule).
+      if (ptr.type == RegType::Stack) return env.reject(-EACCES, "R%d subtraction from stack pointer prohibited", dst);
       if (known && ptr.off - val == static_cast<int32_t>(ptr.off - val)) {
         res.off = static_cast<int32_t>(ptr.off - val);
         break;
@@ -170,8 +171,10 @@ int check_mov(Env& env, const isa::Insn& insn) {
   if (int err = check_reg_write(env, insn.dst_reg)) return err;
   RegState& src = env.reg(insn.src_reg);
   if (!src.is_scalar()) {
-    if (insn.off != 0) return env.reject(-EACCES, "R%d sign-extension part of pointer", insn.src_reg);
-    if (alu32) mark_reg_unknown(env, insn.dst_reg);  // partial copy of a pointer: privileged gets a scalar
+    // A partial or sign-extended copy of a pointer gives a privileged program
+    // a scalar ("partial copy of pointer" and "sign-extension part of
+    // pointer" are the unprivileged rejections).
+    if (alu32 || insn.off != 0) mark_reg_unknown(env, insn.dst_reg);
     else env.reg(insn.dst_reg) = src;
     return 0;
   }
@@ -183,6 +186,19 @@ int check_mov(Env& env, const isa::Insn& insn) {
   scalar_mov(res.var, src.var, alu32, insn.off);
   res.id = linked ? src.id : 0;
   env.reg(insn.dst_reg) = res;
+  return 0;
+}
+
+// Immediates the kernel's check_alu_op refuses outright: a constant zero
+// divisor (a register divisor is fine: it gives 0 at run time) and constant
+// shifts of the operand's width or more, whose result BPF leaves undefined.
+int check_alu_imm(Env& env, const isa::Insn& insn) {
+  if (BPF_SRC(insn.code) != BPF_K) return 0;
+  const uint8_t op = BPF_OP(insn.code);
+  if ((op == BPF_DIV || op == BPF_MOD) && insn.imm == 0) return env.reject(-EINVAL, "div by zero");
+  const int width = isa::insn_class(insn) == BPF_ALU64 ? 64 : 32;
+  if ((op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) && (insn.imm < 0 || insn.imm >= width))
+    return env.reject(-EINVAL, "invalid shift %d", insn.imm);
   return 0;
 }
 
@@ -207,6 +223,7 @@ int check_alu(Env& env, const isa::Insn& insn) {
   if (BPF_SRC(insn.code) == BPF_X)
     if (int err = check_reg_read(env, insn.src_reg)) return err;
   if (int err = check_reg_read(env, insn.dst_reg)) return err;
+  if (int err = check_alu_imm(env, insn)) return err;
   if (int err = check_reg_write(env, insn.dst_reg)) return err;
   return adjust_reg(env, insn);
 }

@@ -6,9 +6,13 @@
 // call (the kernel verifies them once, from their BTF prototype): hostbpf is
 // more permissive there until BTF argument checking arrives.
 //
-// bpf_loop callbacks are verified for one iteration per call site visit, as
-// kernels 5.13-6.7 did; v6.8+ iterates the callback until its states
-// converge (needs precision tracking, a later step).
+// bpf_loop callbacks are verified as the kernel does since v6.8: each visit
+// of the call queues one more iteration (push_callback_call) and goes on as if
+// the loop had ended; a callback's exit returns to the call, which checks it
+// again. Iterations stop at nr_loops (R1's maximum) or when the state at the
+// call is within an ancestor's (pruning.cpp). The kernel also widens imprecise
+// scalars there; hostbpf does not, so a callback that changes an unbounded
+// counter may need more iterations than the kernel (up to the 1M limit).
 #include <algorithm>
 
 #include "verifier/env.h"
@@ -62,12 +66,13 @@ int prepare_func_exit(Env& env, int32_t& next) {
     if (!r0.is_scalar()) return env.reject(-EACCES, "R0 not a scalar value");
     if (r0.var.smin < 0 || r0.var.smax > 1) return invalid_scalar(env, r0.var, 0, 1, "At callback return");
   } else if (r0.type == RegType::Stack) {
-    return env.reject(-EINVAL, "cannot return stack pointer to the caller frame");
+    return env.reject(-EINVAL, "cannot return stack pointer to the caller");
   }
   env.cur.frames.pop_back();
   if (!callback) env.reg(0) = r0;
   env.mark_reg_scratched(0);
-  next = callsite + 1;
+  // A callback returns to its call, which decides on another iteration.
+  next = callback ? callsite : callsite + 1;
   return 0;
 }
 
@@ -84,8 +89,16 @@ int check_func_call(Env& env, const isa::Insn& insn, int32_t& next) {
   return push_frame(env, static_cast<uint32_t>(sub), false, args, next);
 }
 
-int enter_callback(Env& env, int32_t subprog, const std::array<RegState, 5>& args, int32_t& next) {
-  return push_frame(env, static_cast<uint32_t>(subprog), true, args, next);
+int push_callback_call(Env& env, int32_t subprog, const std::array<RegState, 5>& args) {
+  PendingState& p = push_stack(env, static_cast<int32_t>(env.ps.subprogs[static_cast<size_t>(subprog)].start),
+                               env.insn_idx);
+  p.st.cur().callback_depth++;
+  p.st.callback_unroll_depth++;
+  std::swap(env.cur, p.st);
+  int32_t next = 0;
+  const int err = push_frame(env, static_cast<uint32_t>(subprog), true, args, next);
+  std::swap(env.cur, p.st);
+  return err;
 }
 
 int check_exit(Env& env, int32_t& next) {

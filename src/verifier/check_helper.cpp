@@ -17,6 +17,7 @@ struct ArgMeta {
   int release_regno = 0;
   uint32_t ref_obj_id = 0;
   int32_t subprog = -1;       // ARG_PTR_TO_FUNC
+  int64_t const_map_key = -1;  // ARG_PTR_TO_MAP_KEY of an array: the key when known
 };
 
 // func_id_name: the UAPI name of any kernel helper id, "unknown" otherwise.
@@ -33,8 +34,10 @@ std::string func_id_name(int32_t id) {
 struct TypeList {
   std::initializer_list<std::pair<RegType, uint8_t>> types;
 };
+// The kernel's mem_types, in its order (which its messages list).
 const TypeList kMemTypes{{{RegType::Stack, 0}, {RegType::Packet, 0}, {RegType::PacketMeta, 0}, {RegType::MapKey, 0},
-                          {RegType::MapValue, 0}, {RegType::Mem, 0}, {RegType::Mem, kMemRingbuf}}};
+                          {RegType::MapValue, 0}, {RegType::Mem, 0}, {RegType::Mem, kMemRingbuf}, {RegType::Buf, 0},
+                          {RegType::BtfId, kPtrTrusted}}};
 
 bool in_list(const RegState& r, const TypeList& l, bool rdonly_ok) {
   uint8_t f = r.flags;
@@ -72,11 +75,41 @@ int check_mem_size(Env& env, int regno, bool zero_ok, bool write) {
   return check_helper_mem_access(env, regno - 1, static_cast<int64_t>(r.var.umax), write, zero_ok);
 }
 
-int check_map_mem(Env& env, int regno, const ArgMeta& meta, bool key) {
+// can_elide_value_nullness: maps whose every in-range key has a value.
+bool can_elide_value_nullness(const maps::MapSpec& m) {
+  return m.type == BPF_MAP_TYPE_ARRAY || m.type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+// get_constant_map_key: the key a stack pointer points at, when the stack
+// says it exactly: zero bytes covering the key, or a spilled known scalar of
+// exactly the key's size. -1 otherwise. (Spilled scalars are always compared
+// precisely when pruning, so relying on the value is sound here.)
+int64_t constant_map_key(Env& env, const RegState& key, uint32_t key_size) {
+  if (key.type != RegType::Stack || !tnum_is_const(key.var.var_off)) return -1;
+  const int64_t stack_off = key.off + static_cast<int64_t>(key.var.var_off.value);
+  if (stack_off >= 0) return -1;
+  const auto slot = static_cast<size_t>(-stack_off - 1);
+  const FuncState& f = stack_frame_of(env, key);
+  if (slot / 8 >= f.stack.size()) return -1;
+  const StackSlot& s = f.stack[slot / 8];
+  const int top = static_cast<int>(slot % 8);
+  uint32_t zeros = 0;
+  for (int i = top; i >= 0 && s.type[i] == kStackZero; i--) zeros++;
+  if (zeros >= key_size) return 0;
+  if (!s.is_spill() || !s.spilled.is_scalar()) return -1;
+  uint32_t spilled = 0;
+  for (int i = top; i >= 0 && s.type[i] == kStackSpill; i--) spilled++;
+  if (spilled != key_size || !tnum_is_const(s.spilled.var.var_off)) return -1;
+  return static_cast<int64_t>(s.spilled.var.var_off.value);
+}
+
+int check_map_mem(Env& env, int regno, ArgMeta& meta, bool key) {
   if (!in_list(env.reg(regno), kMemTypes, true)) return type_mismatch(env, regno, kMemTypes);
   const maps::MapSpec* m = env.map(meta.map);
   if (!m) return env.reject(-EACCES, key ? "invalid map_ptr to access map->key" : "invalid map_ptr to access map->value");
-  return check_helper_mem_access(env, regno, key ? m->key_size : m->value_size, false, false);
+  if (int err = check_helper_mem_access(env, regno, key ? m->key_size : m->value_size, false, false)) return err;
+  if (key && can_elide_value_nullness(*m)) meta.const_map_key = constant_map_key(env, env.reg(regno), m->key_size);
+  return 0;
 }
 
 int check_release_arg(Env& env, int regno, ArgMeta& meta) {
@@ -121,8 +154,7 @@ int check_arg(Env& env, int regno, ArgType type, ArgType prev, ArgMeta& meta) {
       return 0;
     case ArgType::PtrToCtx:
       if (int err = expect(env, regno, RegType::Ctx)) return err;
-      if (r.off) return env.reject(-EACCES, "dereference of modified ctx ptr R%d off=%d disallowed", regno, r.off);
-      return 0;
+      return check_ptr_off_reg(env, r, regno);
     case ArgType::PtrToFunc:
       if (int err = expect(env, regno, RegType::Func)) return err;
       meta.subprog = r.subprog;
@@ -160,11 +192,28 @@ int check_map_compat(Env& env, int32_t func_id, int32_t map_idx) {
   return env.reject(-EINVAL, "cannot pass map_type %u into func %s#%d", m->type, func_id_name(func_id).c_str(), func_id);
 }
 
+// record_func_key: a tail call jumps through a program array and nothing else
+// (checked before the map-type table, with the kernel's own message).
+int check_tail_call_map(Env& env, int32_t func_id, int32_t map_idx) {
+  if (func_id != BPF_FUNC_tail_call) return 0;
+  const maps::MapSpec* m = env.map(map_idx);
+  if (m && m->type == BPF_MAP_TYPE_PROG_ARRAY) return 0;
+  return env.reject(-EINVAL, "expected prog array map for tail call");
+}
+
 void record_map_fact(Env& env, int32_t map) {
   InsnFacts& f = env.facts[env.insn_idx];
   if (map < 0) return;
   if (f.map == InsnFacts::kNoMap) f.map = map;
   else if (f.map != map) f.map = InsnFacts::kMapConflict;
+}
+
+// An array lookup with a known in-range key cannot fail (the kernel since
+// v6.14), so its result needs no NULL check.
+bool lookup_never_null(Env& env, const HelperProto& fn, const ArgMeta& meta) {
+  const maps::MapSpec* m = env.map(meta.map);
+  return fn.id == BPF_FUNC_map_lookup_elem && m && can_elide_value_nullness(*m) && meta.const_map_key >= 0 &&
+         meta.const_map_key < static_cast<int64_t>(m->max_entries);
 }
 
 // R0 from the prototype's return type.
@@ -180,6 +229,10 @@ void set_return(Env& env, const HelperProto& fn, const ArgMeta& meta) {
     case RetType::MapValueOrNull:
       r0 = RegState::pointer(RegType::MapValue, kPtrMaybeNull);
       r0.map = meta.map;
+      if (lookup_never_null(env, fn, meta)) {
+        r0.flags = 0;
+        break;
+      }
       r0.id = ++env.id_gen;
       break;
     case RetType::RingbufMemOrNull:
@@ -210,6 +263,7 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
     const ArgType prev = i ? fn->args[i - 1] : ArgType::DontCare;
     if (int err = check_arg(env, i + 1, fn->args[i], prev, meta)) return err;
   }
+  if (int err = check_tail_call_map(env, func_id, meta.map)) return err;
   if (meta.release_regno && release_reference(env, meta.ref_obj_id))
     return env.reject(-EINVAL, "func %s#%d reference has not been acquired before", fn->name, func_id);
   if (func_id == BPF_FUNC_tail_call && check_reference_leak(env))
@@ -217,17 +271,26 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
   if (int err = check_map_compat(env, func_id, meta.map)) return err;
   env.facts[env.insn_idx].helper_id = func_id;
   record_map_fact(env, meta.map);
-  const RegState loop_ctx = env.reg(3);
-  for (int r = 0; r <= 5; r++) mark_reg_not_init(env, r);
-  set_return(env, *fn, meta);
   if (func_id == BPF_FUNC_loop) {
     if (meta.subprog < 0) return env.reject(-EFAULT, "verifier bug: bpf_loop without a callback subprogram");
     env.facts[env.insn_idx].callback_subprog = meta.subprog;
-    std::array<RegState, 5> args;
-    args[0] = RegState::unknown();
-    args[1] = loop_ctx;
-    return enter_callback(env, meta.subprog, args, next);
+    // One more iteration while fewer than nr_loops ran on this path (any
+    // number for a non-scalar R1), explored later; this path goes on as if the
+    // loop had ended (check_call.cpp).
+    const RegState& nr = env.reg(1);
+    if (env.cur.cur().callback_depth < (nr.is_scalar() ? nr.var.umax : UINT64_MAX)) {
+      std::array<RegState, 5> args;
+      args[0] = RegState::unknown();
+      args[1] = env.reg(3);
+      if (int err = push_callback_call(env, meta.subprog, args)) return err;
+    } else if (env.log2()) {
+      env.verbose("frame%u bpf_loop iteration limit reached\n", env.cur.curframe());
+    }
+    env.cur.cur().callback_depth = 0;
   }
+  for (int r = 0; r <= 5; r++) mark_reg_not_init(env, r);
+  set_return(env, *fn, meta);
+  (void)next;
   return 0;
 }
 

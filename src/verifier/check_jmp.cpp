@@ -71,11 +71,13 @@ void mark_ptr_or_null(Env& env, VerifierState& st, int regno, bool is_null) {
 }
 
 // find_good_pkt_pointers: every copy of `pkt` (same type and id) may access
-// `pkt.off` bytes.
-void find_good_pkt_pointers(VerifierState& st, const RegState& pkt) {
-  if (pkt.off <= 0) return;
+// `pkt.off` bytes, one more when the comparison was strict (`right_open`:
+// pkt' < pkt_end leaves pkt' itself inside the packet).
+void find_good_pkt_pointers(VerifierState& st, const RegState& pkt, bool right_open) {
+  if (pkt.off < 0 || (pkt.off == 0 && right_open)) return;
   if (pkt.var.umax > kMaxPacketOff || pkt.var.umax + static_cast<uint64_t>(pkt.off) > kMaxPacketOff) return;
-  const int32_t new_range = pkt.off;
+  const int32_t new_range = pkt.off + (right_open ? 1 : 0);
+  if (new_range <= 0) return;
   const RegType t = pkt.type;
   const uint32_t id = pkt.id;
   for_each_reg(st, [&](RegState& r) {
@@ -97,14 +99,18 @@ bool match_pkt_pointers(const isa::Insn& insn, const RegState& dst, const RegSta
                        (is_init_pkt(dst, RegType::Packet) && src.type == RegType::PacketMeta);
   if (!dst_pkt && !src_pkt) return false;
   const RegState& pkt = dst_pkt ? dst : src;
-  switch (BPF_OP(insn.code)) {
+  const uint8_t op = BPF_OP(insn.code);
+  // Where pkt' < end holds strictly, one more byte is known to be there.
+  const bool strict_jge_jlt = op == BPF_JGE || op == BPF_JLT;
+  const bool right_open = dst_pkt ? strict_jge_jlt : !strict_jge_jlt;
+  switch (op) {
     case BPF_JGT:  // pkt' > end: fall-through has pkt' <= end; end > pkt': taken
-    case BPF_JGE:
-      find_good_pkt_pointers(dst_pkt ? fall : taken, pkt);
+    case BPF_JGE:  // pkt' >= end: fall-through has pkt' < end; end >= pkt': taken
+      find_good_pkt_pointers(dst_pkt ? fall : taken, pkt, right_open);
       return true;
-    case BPF_JLT:  // pkt' < end: taken; end < pkt': fall-through
-    case BPF_JLE:
-      find_good_pkt_pointers(dst_pkt ? taken : fall, pkt);
+    case BPF_JLT:  // pkt' < end: taken; end < pkt': fall-through has pkt' <= end
+    case BPF_JLE:  // pkt' <= end: taken; end <= pkt': fall-through has pkt' < end
+      find_good_pkt_pointers(dst_pkt ? taken : fall, pkt, right_open);
       return true;
     default:
       return false;
@@ -153,9 +159,15 @@ int check_cond_jmp(Env& env, const isa::Insn& insn, int32_t& next) {
     sync_linked(fall, fall.regs()[insn.dst_reg]);
   }
   // A maybe-NULL pointer compared with a non-NULL one is non-NULL where equal.
+  // The other one must be known non-NULL, not merely lack the maybe-NULL flag:
+  // a syscall program's ctx is NULL when run without one, and the kernel's
+  // rule (which only asks for the flag) lets `lookup() == ctx` pass a NULL.
+  const auto never_null = [](const RegState& r) {
+    return reg_not_null(r) || r.type == RegType::Stack || r.is_pkt() || r.type == RegType::PacketEnd;
+  };
   if (!is_jmp32 && BPF_SRC(insn.code) == BPF_X && dst.is_pointer() && src.is_pointer() &&
       dst.maybe_null() != src.maybe_null() && dst.type != RegType::BtfId && src.type != RegType::BtfId &&
-      (op == BPF_JEQ || op == BPF_JNE)) {
+      never_null(src.maybe_null() ? dst : src) && (op == BPF_JEQ || op == BPF_JNE)) {
     VerifierState& eq = op == BPF_JEQ ? taken : fall;
     const int r = src.maybe_null() ? insn.src_reg : insn.dst_reg;
     eq.regs()[r].flags &= static_cast<uint8_t>(~kPtrMaybeNull);

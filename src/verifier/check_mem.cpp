@@ -81,8 +81,12 @@ int check_map_access_type(Env& env, const RegState& reg, int64_t off, int64_t si
   return 0;
 }
 
-// __check_ptr_off_reg for ctx: neither fixed nor variable offsets.
-int check_ctx_ptr_off(Env& env, const RegState& reg, int regno) {
+}  // namespace
+
+int check_ptr_off_reg(Env& env, const RegState& reg, int regno) {
+  if (reg.off < 0)
+    return env.reject(-EACCES, "negative offset %s ptr R%d off=%d disallowed", reg_type_str(reg).c_str(), regno,
+                      reg.off);
   if (reg.off)
     return env.reject(-EACCES, "dereference of modified %s ptr R%d off=%d disallowed", reg_type_str(reg).c_str(), regno, reg.off);
   if (!tnum_is_const(reg.var.var_off) || reg.var.var_off.value)
@@ -91,10 +95,12 @@ int check_ctx_ptr_off(Env& env, const RegState& reg, int regno) {
   return 0;
 }
 
+namespace {
+
 int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_regno) {
   const RegState& reg = env.reg(regno);
-  if (int err = check_ctx_ptr_off(env, reg, regno)) return err;
-  const CtxAccess a = ctx_access(env.in.prog_type, off, size, write);
+  if (int err = check_ptr_off_reg(env, reg, regno)) return err;
+  const CtxAccess a = ctx_access(env.in.prog_type, env.in.expected_attach_type, off, size, write);
   if (!a.ok) {
     log_linfo(env, env.insn_idx, "; ");
     return env.reject(-EACCES, "invalid bpf_context access off=%d size=%d", off, size);
@@ -124,6 +130,30 @@ bool may_write_packet(uint32_t prog_type) {
     default:
       return false;
   }
+}
+
+// check_ptr_alignment: stack accesses are always aligned to their size
+// (spills and fills are tracked by whole slots); other memory only when the
+// instruction asks for it (atomics), as the kernel does on machines with
+// efficient unaligned access. Byte accesses always pass.
+int check_alignment(Env& env, int regno, int32_t insn_off, int size, bool strict) {
+  const RegState& reg = env.reg(regno);
+  if (reg.type == RegType::Stack) strict = true;
+  if (!strict || size == 1) return 0;
+  const std::string var = tnum_str(reg.var.var_off);
+  if (reg.is_pkt()) {
+    constexpr int kIpAlign = 2;  // NET_IP_ALIGN: the packet's IP header is what must align
+    const Tnum at = tnum_add(reg.var.var_off, tnum_const(static_cast<uint64_t>(kIpAlign + reg.off + insn_off)));
+    if (tnum_is_aligned(at, static_cast<uint64_t>(size))) return 0;
+    return env.reject(-EACCES, "misaligned packet access off %d+%s+%d+%d size %d", kIpAlign, var.c_str(), reg.off,
+                      insn_off, size);
+  }
+  const int64_t fixed = static_cast<int64_t>(reg.off) + insn_off;
+  const Tnum at = tnum_add(reg.var.var_off, tnum_const(static_cast<uint64_t>(fixed)));
+  if (tnum_is_aligned(at, static_cast<uint64_t>(size))) return 0;
+  const char* desc = reg.type == RegType::Stack ? "stack " : reg.type == RegType::MapValue ? "value "
+                     : reg.type == RegType::Ctx ? "context " : "";
+  return env.reject(-EACCES, "misaligned %saccess off %s+%d+%d size %d", desc, var.c_str(), reg.off, insn_off, size);
 }
 
 }  // namespace
@@ -189,6 +219,7 @@ int check_load(Env& env, const isa::Insn& insn) {
   if (int err = check_reg_read(env, insn.src_reg)) return err;
   if (int err = check_reg_write(env, insn.dst_reg)) return err;
   const bool sx = BPF_MODE(insn.code) == BPF_MEMSX;
+  if (int err = check_alignment(env, insn.src_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), false)) return err;
   return check_mem_access(env, insn.src_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), false, insn.dst_reg, nullptr, sx);
 }
 
@@ -205,6 +236,7 @@ int check_store(Env& env, const isa::Insn& insn) {
   if (int err = check_reg_read(env, insn.dst_reg)) return err;
   // A copy: the stored register must not change while the slot is written.
   const RegState v = *value;
+  if (int err = check_alignment(env, insn.dst_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), false)) return err;
   return check_mem_access(env, insn.dst_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), true, -1, &v, false);
 }
 
@@ -218,10 +250,11 @@ int check_atomic(Env& env, const isa::Insn& insn) {
   if (insn.imm == BPF_CMPXCHG)
     if (int err = check_reg_read(env, 0)) return err;
   const RegState& dst = env.reg(insn.dst_reg);
+  // A pointer in src (or R0 of cmpxchg) may be stored: privileged programs
+  // may leak addresses ("R%d leaks addr into mem" is for the unprivileged).
   if (dst.type == RegType::Ctx || dst.is_pkt())
     return env.reject(-EACCES, "BPF_ATOMIC stores into R%d %s is not allowed", insn.dst_reg, reg_type_str(dst).c_str());
-  if (!env.reg(insn.src_reg).is_scalar())
-    return env.reject(-EACCES, "R%d leaks addr into mem", insn.src_reg);
+  if (int err = check_alignment(env, insn.dst_reg, insn.off, size, true)) return err;
   const bool fetch = (insn.imm & BPF_FETCH) != 0;
   const int load_reg = insn.imm == BPF_CMPXCHG ? 0 : insn.src_reg;
   if (int err = check_mem_access(env, insn.dst_reg, insn.off, size, false, fetch ? load_reg : -1, nullptr, false))

@@ -17,13 +17,10 @@ ByteRef byte_at(int64_t o) {
   return {slot / 8, slot % 8};
 }
 
-const char* err_extra(StackAccess kind) {
-  switch (kind) {
-    case kStackRead: return " read from";
-    case kStackWrite: return " write to";
-    default: return " indirect access to";
-  }
-}
+// A helper's access is named by direction too: "invalid read from stack" for
+// a key, "invalid write to stack" for a buffer the helper fills (older
+// kernels said "invalid indirect access to stack").
+const char* err_extra(StackAccess kind) { return kind == kStackWrite ? " write to" : " read from"; }
 
 // mark_stack_slot_misc: a byte next to a narrow spill.
 void mark_misc_keep_zero(uint8_t& t) {
@@ -178,7 +175,8 @@ int check_stack_read(Env& env, int regno, int64_t off, int size, int value_regno
 
 int check_stack_range_initialized(Env& env, int regno, int64_t off, int64_t size, bool zero_ok, bool write) {
   if (size == 0 && zero_ok) return 0;
-  if (int err = check_stack_access_within_bounds(env, regno, off, size, kStackHelper)) return err;
+  if (size == 0) return env.reject(-EACCES, "invalid zero-sized read");
+  if (int err = check_stack_access_within_bounds(env, regno, off, size, write ? kStackWrite : kStackRead)) return err;
   const RegState reg = env.reg(regno);
   FuncState& st = stack_frame_of(env, reg);
   const bool is_const = tnum_is_const(reg.var.var_off);
@@ -187,8 +185,8 @@ int check_stack_range_initialized(Env& env, int regno, int64_t off, int64_t size
   for (int64_t o = min_off; o < max_off + size; o++) {
     const ByteRef b = byte_at(o);
     StackSlot& slot = st.stack[b.spi];
-    env.mark_stack_scratched(b.spi);
-    if (write) {  // the helper may write anything there
+    if (write) {  // the helper may write anything there (the log shows those slots)
+      env.mark_stack_scratched(b.spi);
       destroy_spill(slot);
       slot.type[b.idx] = kStackMisc;
       continue;

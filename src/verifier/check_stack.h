@@ -8,7 +8,7 @@
 
 namespace hostbpf::verifier {
 
-enum StackAccess : uint8_t { kStackRead, kStackWrite, kStackHelper };
+enum StackAccess : uint8_t { kStackRead, kStackWrite };
 
 /// The access [off, off+size) (off includes the register's fixed offset)
 /// stays inside the frame's 512 bytes; grows the tracked stack.

@@ -51,7 +51,6 @@ int check_reg_read(Env& env, int regno) {
 
 int check_reg_write(Env& env, int regno) {
   env.mark_reg_scratched(regno);
-  env.written_regs |= 1u << regno;
   if (regno == isa::kFramePointer) return env.reject(-EACCES, "frame pointer is read only");
   return 0;
 }
@@ -186,11 +185,19 @@ int do_check(Env& env) {
     }
     int32_t next = idx + 1;
     if (!ended) {
-      if (env.log_on() && env.do_print_state) {
+      // Where a pending path resumes: level 2 names the jump and prints the
+      // whole state; at both levels the first instruction's line then shows
+      // every register again (all are scratched). At level 1 this lands right
+      // after the truncated jump line ("goto pc+1 4: R0=..."), as the kernel's.
+      if (env.log2() && env.do_print_state) {
         env.verbose("\nfrom %d to %d:", env.prev_insn_idx, idx);
+        const uint32_t regs = env.scratched_regs;
+        const uint64_t stack = env.scratched_stack;
         log_state(env, true);
-        env.do_print_state = false;
+        env.scratched_regs = regs;
+        env.scratched_stack = stack;
       }
+      env.do_print_state = false;
       if (env.log_on()) log_insn(env, idx);
       env.insn_log_start = env.log.size();
       if (int err = do_check_insn(env, next)) return err;
@@ -205,6 +212,7 @@ int do_check(Env& env) {
     update_branch_counts(env);
     if (!pop_stack(env)) return 0;
     env.do_print_state = true;
+    env.mark_all_scratched();
   }
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "verifier/cfg.h"
+#include "verifier/ctx_layout.h"
 #include "verifier/verifier.h"
 #include "verifier/verifier_state.h"
 
@@ -79,7 +80,6 @@ class Env {
   size_t prev_log_pos = 0;
   size_t prev_insn_print_pos = 0;
   uint32_t scratched_regs = 0;   // registers touched by the current instruction
-  uint32_t written_regs = 0;     // of those, the ones written (the log's "_w")
   size_t insn_log_start = 0;     // where the current instruction's messages begin
   uint64_t scratched_stack = 0;  // stack slots touched (slot index bits)
   bool do_print_state = false;
@@ -98,6 +98,11 @@ class Env {
   }
   void mark_reg_scratched(int regno) { scratched_regs |= 1u << regno; }
   void mark_stack_scratched(size_t spi) { scratched_stack |= spi < 64 ? uint64_t{1} << spi : 0; }
+  /// A resumed path shows its whole state on its first instruction's line.
+  void mark_all_scratched() {
+    scratched_regs = (1u << isa::kNumRegs) - 1;
+    scratched_stack = ~uint64_t{0};
+  }
   /// Stack depth used by the current frame's subprogram (update_stack_depth).
   void update_stack_depth(const FuncState& f, int32_t off);
 };
@@ -123,14 +128,11 @@ int check_atomic(Env& env, const isa::Insn& insn);
 /// check_helper_mem_access: the helper reads (or writes, `write`) `size`
 /// bytes at register `regno` (size may be variable: [0, max_size]).
 int check_helper_mem_access(Env& env, int regno, int64_t size, bool write, bool zero_size_allowed);
+/// __check_ptr_off_reg: a pointer used unmodified (ctx): "negative offset
+/// ..." / "dereference of modified ..." / "variable ... access" otherwise.
+int check_ptr_off_reg(Env& env, const RegState& reg, int regno);
 
-// ---- ctx_layout.cpp ----
-struct CtxAccess {
-  bool ok = false;
-  RegType result = RegType::Scalar;  // what a load produces (PTR_TO_PACKET for xdp_md.data)
-};
-/// The program type's is_valid_access for ctx [off, off+size).
-CtxAccess ctx_access(uint32_t prog_type, int32_t off, int32_t size, bool write);
+// ---- ctx_layout.h ----
 
 // ---- check_jmp.cpp ----
 /// check_cond_jmp_op: follows or forks; sets `next` to the instruction to run.
@@ -141,11 +143,13 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next);
 
 // ---- check_call.cpp ----
 int check_func_call(Env& env, const isa::Insn& insn, int32_t& next);
-/// Enters a callback subprogram as a call from the current instruction with
-/// the given r1..r5 (push_callback_call with its set_*_callback_state).
-int enter_callback(Env& env, int32_t subprog, const std::array<RegState, 5>& args, int32_t& next);
-/// BPF_EXIT: returns to the caller (next = its next instruction) or, in the
-/// main program, checks R0 and references and sets next = -1.
+/// push_callback_call: queues one more iteration of a callback (bpf_loop): a
+/// copy of the current state, entering `subprog` from the current instruction
+/// with the given r1..r5, whose exit comes back to this instruction.
+int push_callback_call(Env& env, int32_t subprog, const std::array<RegState, 5>& args);
+/// BPF_EXIT: returns to the caller (next = its next instruction; for a
+/// callback, the call itself) or, in the main program, checks R0 and
+/// references and sets next = -1.
 int check_exit(Env& env, int32_t& next);
 /// check_reference_leak: logs every remaining reference; -EINVAL if any.
 int check_reference_leak(Env& env);

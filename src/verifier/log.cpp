@@ -44,7 +44,7 @@ void log_state(Env& env, bool print_all) {
     if (r.type == RegType::NotInit) continue;
     if (!print_all && !(env.scratched_regs & (1u << i))) continue;
     s += " R" + std::to_string(i);
-    if (!print_all && (env.written_regs & (1u << i))) s += "_w";
+    // No "_w" mark for registers just written: v6.18's log has none.
     s += "=" + reg_text(env, r);
   }
   for (size_t i = 0; i < f.stack.size(); i++) {
@@ -70,7 +70,6 @@ void log_state(Env& env, bool print_all) {
   env.log += s;
   env.log += '\n';
   env.scratched_regs = 0;
-  env.written_regs = 0;
   env.scratched_stack = 0;
 }
 

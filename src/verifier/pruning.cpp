@@ -125,10 +125,13 @@ bool refsafe(const VerifierState& old, const VerifierState& cur, IdMap& ids) {
 }
 
 // Registers of frame `f` that the rest of the path may read: the top frame
-// continues at `insn`, a caller at the instruction after its call.
+// continues at `insn`, a caller at the instruction after its call, or at the
+// call itself when the callee is a callback (its exit returns there, and the
+// call reads r1-r5 again to decide on another iteration).
 uint16_t live_mask(const Env& env, const std::vector<uint16_t>& per_insn, const VerifierState& st, size_t f,
                    int32_t insn) {
-  const int32_t at = f + 1 == st.frames.size() ? insn : st.frames[f + 1].callsite + 1;
+  const FuncState* callee = f + 1 < st.frames.size() ? &st.frames[f + 1] : nullptr;
+  const int32_t at = !callee ? insn : callee->in_callback_fn ? callee->callsite : callee->callsite + 1;
   if (at < 0 || static_cast<size_t>(at) >= env.insns.size()) return 0xffff;
   return static_cast<uint16_t>(per_insn[static_cast<size_t>(at)] | (1u << isa::kFramePointer));
 }
@@ -175,9 +178,22 @@ int is_state_visited(Env& env, int32_t insn) {
   auto& list = env.explored_at[insn];
   for (size_t k = 0; k < list.size();) {
     ExploredState& e = env.explored[list[k]];
-    if (e.branches > 0) {
-      // An ancestor still being explored: equal means the loop never ends.
-      if (states_equal(env, e.st, env.cur, true, insn)) {
+    if (e.branches > 0 && env.ps.has(insn, kInsnCallsCallback)) {
+      // A callback's call is the head of its iterations (each returns to it):
+      // a state within an ancestor's there means they converged (the kernel's
+      // calls_callback case).
+      if (states_equal(env, e.st, env.cur, false, insn)) {
+        e.hits++;
+        return 1;
+      }
+      if (env.jmps_processed - env.prev_jmps_processed < 20 &&
+          env.stats.processed_insns - env.prev_insn_processed < 100)
+        add_new = false;
+    } else if (e.branches > 0) {
+      // An ancestor still being explored: equal means the loop never ends
+      // (unless a callback iteration lies between them).
+      if (e.st.callback_unroll_depth == env.cur.callback_unroll_depth &&
+          states_equal(env, e.st, env.cur, true, insn)) {
         log_linfo(env, insn, "; ");
         return env.reject(-EINVAL, "infinite loop detected at insn %d", insn);
       }

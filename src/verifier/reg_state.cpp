@@ -23,6 +23,7 @@ const char* base_name(RegType t) {
     case RegType::Mem: return "mem";
     case RegType::Func: return "func";
     case RegType::BtfId: return "ptr_";
+    case RegType::Buf: return "buf";
   }
   return "?";
 }

@@ -30,6 +30,7 @@ enum class RegType : uint8_t {
   Mem,          // PTR_TO_MEM
   Func,         // PTR_TO_FUNC
   BtfId,        // PTR_TO_BTF_ID (placeholder for the kfunc/kptr issues)
+  Buf,          // PTR_TO_BUF (never produced yet; named in helper argument lists)
 };
 
 /// enum bpf_type_flag bits that hostbpf uses.

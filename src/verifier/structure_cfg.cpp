@@ -8,12 +8,13 @@
 // states, and which edges count as back edges depends on the search order
 // (fall-through before branch, return point before callee).
 //
-// Privileged rules: a back edge between jumps is a loop and is allowed (we record
-// it); a back edge through BPF_PSEUDO_CALL is recursion and is rejected with the
-// kernel's check_cfg message. A back edge through BPF_PSEUDO_FUNC is a callback
-// that (indirectly) re-registers an enclosing function, e.g. a timer callback
-// re-arming itself: legal, and left to check_stack_depth and the abstract
-// interpreter, as in the kernel.
+// Privileged rules (bpf_capable): every back edge is allowed here. One between
+// jumps is a loop (we record it). One through BPF_PSEUDO_CALL is recursion: the
+// abstract interpreter rejects it when the call stack grows past 8 frames ("the
+// call stack of 9 frames is too deep"), and check_stack_depth when a recursive
+// call is never taken, as the kernel does. One through BPF_PSEUDO_FUNC is a
+// callback that (indirectly) re-registers an enclosing function, e.g. a timer
+// callback re-arming itself: legal, and left to the same later checks.
 #include "verifier/structure_insn.h"
 #include "verifier/structure_stages.h"
 
@@ -75,13 +76,8 @@ class CfgWalk {
     return Step::Done;
   }
 
-  // The kernel (privileged) accepts every back edge here; see the file comment
-  // for why a back edge through a call is rejected.
+  // The kernel (privileged) accepts every back edge here (see the file comment).
   Step back_edge(uint32_t t, uint32_t w, Via via) {
-    if (via == Via::Call) {
-      error_ = Error(-EINVAL, format("back-edge from insn %u to %u", t, w));
-      return Step::Fail;
-    }
     if (via == Via::Jump) {
       ps_.back_edges.push_back({t, w});
       mark(w, kInsnLoopHead);

@@ -39,7 +39,7 @@ Error check_func_info(std::span<const object::FuncInfo> func_info, const struct 
 Error check_ld_imm64(Insns insns, ProgramStructure& ps);
 
 /// check_cfg: the kernel's depth-first search over jumps and calls. Marks prune
-/// and jump points, records loop back edges, rejects recursion, unreachable
+/// and jump points, records loop back edges, rejects unreachable
 /// instructions and jumps into an LDDW.
 Error check_cfg(Insns insns, ProgramStructure& ps);
 

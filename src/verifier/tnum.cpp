@@ -154,7 +154,11 @@ Tnum tnum_const_subreg(Tnum a, uint32_t value) { return tnum_with_subreg(a, tnum
 
 std::string tnum_str(Tnum a) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "(0x%" PRIx64 "; 0x%" PRIx64 ")", a.value, a.mask);
+  // A known value prints as a number, decimal up to U16_MAX (the kernel's
+  // tnum_strn in recent kernels).
+  if (a.mask == 0 && a.value <= 0xffff) std::snprintf(buf, sizeof buf, "%" PRIu64, a.value);
+  else if (a.mask == 0) std::snprintf(buf, sizeof buf, "0x%" PRIx64, a.value);
+  else std::snprintf(buf, sizeof buf, "(0x%" PRIx64 "; 0x%" PRIx64 ")", a.value, a.mask);
   return buf;
 }
 

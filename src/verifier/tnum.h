@@ -90,7 +90,8 @@ inline bool tnum_subreg_equals_const(Tnum a, uint32_t b) { return tnum_equals_co
 
 // --- text (tnum_strn / tnum_sbin) ---
 /// The verifier log's form, "(0x0; 0xff)": the kernel prints both with %#llx,
-/// and its printf writes "0x0" for zero, so the prefix is always there.
+/// and its printf writes "0x0" for zero, so the prefix is always there. A
+/// known value prints as a number instead ("0", "0x10000"), as tnum_strn does.
 std::string tnum_str(Tnum a);
 /// 64 characters, most significant bit first: '0', '1' or 'x' per bit.
 std::string tnum_sbin(Tnum a);

@@ -12,12 +12,19 @@ int run_do_check(Env& env);  // do_check.cpp
 
 namespace {
 
-// The rejection's one-line message: the first line the failing step logged.
+// The rejection's one-line message: the first line the failing step logged,
+// skipping the "; source @ file.c:N" line some rejections print first.
 std::string first_line(const std::string& log, size_t from) {
   if (from > log.size()) from = log.size();
-  const size_t end = log.find('\n', from);
-  std::string s = log.substr(from, end == std::string::npos ? std::string::npos : end - from);
-  return s.empty() ? "verifier rejected the program" : s;
+  for (;;) {
+    const size_t end = log.find('\n', from);
+    std::string s = log.substr(from, end == std::string::npos ? std::string::npos : end - from);
+    if (s.starts_with("; ") && end != std::string::npos) {
+      from = end + 1;
+      continue;
+    }
+    return s.empty() ? "verifier rejected the program" : s;
+  }
 }
 
 }  // namespace

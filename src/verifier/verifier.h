@@ -12,15 +12,19 @@
 //    static liveness proves dead and scalars whose value statically reaches no
 //    check (liveness.h); spilled scalars are always compared precisely. Sound,
 //    sometimes more processed instructions than the kernel (sometimes fewer).
-//  - bpf_loop callbacks are verified for one iteration (kernels 5.13-6.7);
-//    v6.8+ iterates them to a fixpoint. A soundness gap for callbacks whose
-//    effect on the caller's stack changes what the next iteration may do.
+//  - bpf_loop callbacks iterate to a fixpoint as in v6.8+, but without the
+//    kernel's widening of imprecise scalars: a callback that keeps changing
+//    an unbounded counter needs more iterations (stricter, never unsound).
 //  - Global functions are verified per call site like static ones.
-//  - Packet ranges come from `pkt + N <op> pkt_end` as N for every operator
-//    (the kernel grants N+1 for some); no AT/BEYOND_PKT_END markers.
+//  - Packet comparisons set no AT/BEYOND_PKT_END markers, so a later
+//    comparison of the same pointers is not predicted as in the kernel.
 //  - Loads from frozen read-only maps give unknown scalars, not constants.
 //  - No return-value range checks per program type; no kfunc calls yet
 //    ("calling kernel functions is not supported yet"); LD_ABS/IND rejected.
+//  - Only the helpers hostbpf implements may be called (helper_protos.h);
+//    __sk_buff's `sk` field is refused rather than typed as a socket.
+//  - The differences the verifier corpus shows against a running kernel are
+//    listed in tests/verifier/corpus/DIFFERENCES.md.
 #pragma once
 
 #include <bpf/btf.h>

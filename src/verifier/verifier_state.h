@@ -45,6 +45,9 @@ struct FuncState {
   int32_t callsite = -1;         // call instruction in the caller (-1 for main)
   bool in_callback_fn = false;   // a bpf_loop callback: R0 must be in [0, 1]
   int32_t callback_helper_insn = -1;
+  /// Iterations of a bpf_loop callback this frame has queued from its current
+  /// call site on this path (the kernel's callback_depth).
+  uint64_t callback_depth = 0;
 
   /// Grows the stack so that offset `off` (negative) is allocated (grow_stack_state).
   void grow_stack(int32_t off) {
@@ -68,6 +71,10 @@ struct VerifierState {
   /// Pruning bookkeeping: the explored state this path was forked from
   /// (index into the explored-state store, -1 for none), as the kernel's parent.
   int32_t parent = -1;
+  /// Callback iterations queued on the way to this state (the kernel's
+  /// callback_unroll_depth): two iterations of a callback may meet in the same
+  /// state without that being an infinite loop; the call prunes them instead.
+  uint32_t callback_unroll_depth = 0;
 
   FuncState& cur() { return frames.back(); }
   const FuncState& cur() const { return frames.back(); }
