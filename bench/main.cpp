@@ -26,6 +26,22 @@ const EngineEntry kEngines[] = {
     {"kernel", run_kernel, true},
 };
 
+// Verification time, "verify/<workload>/<engine>", after the run-time figures.
+void register_verification() {
+  for (size_t i = 0; i < kNumWorkloads; ++i) {
+    const Workload& w = kWorkloads[i];
+    const std::string prefix = std::string("verify/") + w.name;
+    benchmark::RegisterBenchmark((prefix + "/hostbpf").c_str(),
+                                 [&w](benchmark::State& s) { run_verify_hostbpf(s, w); })
+        ->MeasureProcessCPUTime()
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark((prefix + "/kernel").c_str(), [&w](benchmark::State& s) { run_verify_kernel(s, w); })
+        ->UseManualTime()
+        ->Iterations(kernel_verify_iterations())
+        ->Unit(benchmark::kMicrosecond);
+  }
+}
+
 void register_all() {
   for (size_t i = 0; i < kNumWorkloads; ++i) {
     const Workload& w = kWorkloads[i];
@@ -53,6 +69,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 1;
   bench::register_all();
+  bench::register_verification();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

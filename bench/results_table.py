@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Prints the side-by-side table of a hostbpf_bench JSON run (Markdown).
+"""Prints the side-by-side tables of a hostbpf_bench JSON run (Markdown).
 
 Usage: results_table.py results.json
 Uses the median of the repetitions when the run has them (with their
 coefficient of variation as ±N%), else the single run.
-Figures are the "per_item" counter in ns: per run (trivial), per loop iteration
-(compute), per map operation (lookups; lookup+update pairs for hash_update).
+Run-time figures are the "per_item" counter in ns: per run (trivial), per loop
+iteration (compute), per map operation (lookups; lookup+update pairs for
+hash_update). Verification figures ("verify/<workload>/<engine>") are the wall
+time per verification in µs (kernel: its log's "verification time") and the
+counter processed_insns.
 """
 import json
 import sys
@@ -37,6 +40,8 @@ def load(path):
     errors = {}
     has_median = any(b.get("aggregate_name") == "median" for b in data["benchmarks"])
     for b in data["benchmarks"]:
+        if b["run_name"].startswith("verify/"):
+            continue
         if b.get("aggregate_name") == "cv" and "per_item" in b:
             parts = b["run_name"].split("/")
             cv[(parts[0], parts[1])] = b["per_item"]
@@ -65,6 +70,68 @@ def ratio(a, b):
     if a is None or b is None or b == 0:
         return "—"
     return f"{a / b:.2f}x"
+
+
+def load_verification(path):
+    """(workload, engine) -> (µs per verification, processed insns, insns) or an error string."""
+    with open(path) as f:
+        data = json.load(f)
+    has_median = any(b.get("aggregate_name") == "median" for b in data["benchmarks"])
+    out = {}
+    for b in data["benchmarks"]:
+        if not b["run_name"].startswith("verify/"):
+            continue
+        _, workload, engine = b["run_name"].split("/")[:3]
+        if b.get("error_occurred"):
+            out[(workload, engine)] = b.get("error_message", "error")
+            continue
+        if has_median and b.get("aggregate_name") != "median":
+            continue
+        scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b.get("time_unit", "ns")]
+        t = b["real_time"]  # wall time on both sides: the kernel's figure is ktime around its verifier
+        out[(workload, engine)] = (t * scale, b.get("processed_insns"), b.get("insns"))
+    return out
+
+
+def print_verification(ver):
+    if not ver:
+        return
+    print()
+    head = ["program", "insns", "hostbpf processed", "hostbpf µs", "kernel processed", "kernel µs",
+            "kernel/hostbpf time", "target (≥ 3x faster, processed ≤ kernel)"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for w in UNITS:
+        h, k = ver.get((w, "hostbpf")), ver.get((w, "kernel"))
+        if h is None and k is None:
+            continue
+        row = [w]
+        if isinstance(h, str):
+            row += ["—", "error", "—"]
+        elif h:
+            row += [fmt(h[2]), f"{h[1]:.0f}", fmt(h[0])]
+        else:
+            row += ["—"] * 3
+        if isinstance(k, str):
+            row += ["skipped", "—"]
+        elif k:
+            row += [f"{k[1]:.0f}", fmt(k[0])]
+        else:
+            row += ["—"] * 2
+        if isinstance(h, tuple) and isinstance(k, tuple) and h[0] > 0:
+            speedup = k[0] / h[0]
+            row.append(f"{speedup:.1f}x")
+            fewer = h[1] <= k[1]
+            met = speedup >= 3 and fewer
+            why = [] if met else ([f"{speedup:.1f}x < 3x"] if speedup < 3 else []) + (
+                [f"{h[1]:.0f} > {k[1]:.0f} processed"] if not fewer else [])
+            row.append("yes" if met else "**no**: " + ", ".join(why))
+        else:
+            row += ["—", "—"]
+        print("| " + " | ".join(row) + " |")
+    for (w, e), v in sorted(ver.items()):
+        if isinstance(v, str):
+            print(f"\n`verify/{w}/{e}`: {v}")
 
 
 def main():
@@ -99,6 +166,7 @@ def main():
         print("| " + " | ".join(row) + " |")
     for (w, e), msg in sorted(errors.items()):
         print(f"\n`{w}/{e}` failed: {msg}")
+    print_verification(load_verification(sys.argv[1]))
 
 
 if __name__ == "__main__":

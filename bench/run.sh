@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds hostbpf_bench (Release) and runs every workload on every engine, side
-# by side, writing the console table, a JSON file and a Markdown summary.
+# by side, then the verification of every workload's program by hostbpf and by
+# the kernel, writing the console table, a JSON file and the Markdown tables.
 #
 #   bench/run.sh [extra Google Benchmark flags, e.g. --benchmark_filter=compute]
 #

@@ -65,4 +65,12 @@ void run_hostbpf(benchmark::State& state, const Workload& w, Exec exec);
 /// Program::test_run() with repeat = 1 in the loop: the API's overhead.
 void run_hostbpf_test_run(benchmark::State& state, const Workload& w, Exec exec);
 
+// Verification (verify.cpp): counters processed_insns and insns.
+/// hostbpf's verifier on the workload's program, one verification per iteration.
+void run_verify_hostbpf(benchmark::State& state, const Workload& w);
+/// One kernel load per iteration; manual time = the kernel log's verification time.
+void run_verify_kernel(benchmark::State& state, const Workload& w);
+/// Iterations per repetition of run_verify_kernel (fixed: see verify.cpp).
+int kernel_verify_iterations();
+
 }  // namespace bench

@@ -34,10 +34,23 @@
 
 namespace hostbpf {
 
+namespace exec {
+class Executable;
+}
 namespace detail {
 struct RuntimeState;
 struct ObjectState;
 struct ProgramState;
+/// Where Program::run enters a loaded program: its executor's entry point,
+/// called with the executor's object and R1..R5 (exec::Executable::run).
+/// Until the program is loaded it enters run_unloaded, which returns -EINVAL.
+uint64_t run_unloaded(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                      uint64_t r5);
+struct RunEntry {
+  uint64_t (*fn)(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                 uint64_t r5) = run_unloaded;
+  const exec::Executable* exe = nullptr;
+};
 }  // namespace detail
 namespace maps {
 class Map;
@@ -190,16 +203,27 @@ class Program {
   /// no checks beyond those done at load. For syscall programs ctx is the
   /// program's context. Fails only when the thread cannot get a CPU slot
   /// (see possible_cpus()), which returns -EBUSY as a 64-bit value.
-  uint64_t run(void* ctx) const;
+  ///
+  /// A run holds this thread's CPU slot and an RCU read-side section for its
+  /// whole duration, like a kernel program run with migration disabled under
+  /// rcu_read_lock, and routes the helpers' output (trace) to this program's
+  /// Runtime. Runs nest: a helper or host function called by a program may run
+  /// another program on the same thread. Inline: a run is one indirect call
+  /// into the executor, which does all of the above itself. A program that is
+  /// not loaded does not run and returns -EINVAL as a 64-bit value.
+  uint64_t run(void* ctx) const { return run_->fn(run_->exe, reinterpret_cast<uint64_t>(ctx), 0, 0, 0, 0); }
   /// The same with R2 = arg2: uBPF's convention of passing (memory, length), as
   /// raw programs and the conformance suite expect.
-  uint64_t run(void* ctx, uint64_t arg2) const;
+  uint64_t run(void* ctx, uint64_t arg2) const {
+    return run_->fn(run_->exe, reinterpret_cast<uint64_t>(ctx), arg2, 0, 0, 0);
+  }
 
-  explicit Program(std::shared_ptr<detail::ProgramState> p) : p_(std::move(p)) {}
+  explicit Program(std::shared_ptr<detail::ProgramState> p);
   const std::shared_ptr<detail::ProgramState>& state() const { return p_; }
 
  private:
   std::shared_ptr<detail::ProgramState> p_;
+  const detail::RunEntry* run_ = nullptr;  // inside *p_, filled when it is loaded
 };
 
 struct LoadOptions {

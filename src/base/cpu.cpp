@@ -41,7 +41,7 @@ struct SlotReleaser {
 }  // namespace
 
 namespace detail {
-thread_local uint32_t tls_cpu = kNoCpu;
+constinit thread_local uint32_t tls_cpu = kNoCpu;
 
 uint32_t claim_cpu_slow() {
   static thread_local SlotReleaser releaser;

@@ -23,7 +23,9 @@ inline constexpr uint32_t kNoCpu = UINT32_MAX;
 uint32_t possible_cpus();
 
 namespace detail {
-extern thread_local uint32_t tls_cpu;
+// constinit: no dynamic initialiser, so every access is one %fs-relative load
+// (without it, each use outside cpu.cpp first checks for a TLS init function).
+extern constinit thread_local uint32_t tls_cpu;
 uint32_t claim_cpu_slow();
 }  // namespace detail
 

@@ -2,13 +2,21 @@
 
 namespace hostbpf::rcu::detail {
 
-thread_local bool tls_registered = false;
+constinit thread_local urcu_reader* tls_reader = nullptr;
 
-void ensure_registered_slow() {
-  // The registration object unregisters the thread from liburcu when it exits.
+namespace {
+// Unregisters the thread from liburcu when it exits.
+struct ThreadRegistration {
+  ThreadRegistration() { urcu_memb_register_thread(); }
+  ~ThreadRegistration() { urcu_memb_unregister_thread(); }
+};
+}  // namespace
+
+urcu_reader* register_slow() {
   static thread_local ThreadRegistration registration;
   (void)registration;
-  tls_registered = true;
+  tls_reader = &urcu_memb_reader;
+  return tls_reader;
 }
 
 }  // namespace hostbpf::rcu::detail

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hostbpf/error.h"
+#include "exec/run_env.h"
 #include "isa/insn.h"
 #include "maps/prog_array.h"
 
@@ -36,6 +37,9 @@ struct PrepareOptions {
   uint32_t prog_type = 0;   // enum bpf_prog_type
   uint32_t prog_id = 0;     // reported through TailCallTarget::prog_id
   std::string name;         // for error messages
+  /// What helpers reach during this program's runs (its runtime's trace sink);
+  /// must outlive the program. nullptr: runs keep the caller's (an EnvScope).
+  const RunEnv* env = nullptr;
   /// Helper table override by id (the conformance plugin's uBPF helpers); empty
   /// means the kernel helpers of exec/helpers.h.
   struct HelperOverride {
@@ -53,18 +57,34 @@ struct PrepareOptions {
     uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
   };
   std::vector<KfuncBinding> kfuncs;
+  /// Per instruction: the map that the helper call there is proven to pass
+  /// (the verifier's InsnFacts.map, resolved to the map), else nullptr; empty
+  /// when nothing is known (unverified programs). The executor binds such
+  /// bpf_map_lookup_elem calls to the map's own lookup at prepare time (the
+  /// kernel's map_gen_lookup): a direct call, or inline code for arrays.
+  std::vector<maps::Map*> call_maps;
 };
 
 class Executable : public maps::TailCallTarget {
  public:
   ~Executable() override = default;
 
-  /// Runs the program with R1..R5 = args (R1 is the context). Must be called
-  /// inside an RCU read-side section with an EnvScope installed; the runtime does
-  /// both. Returns R0.
+  /// Runs the program with R1..R5 = args (R1 is the context) and returns R0.
+  /// The run holds, for its whole duration, this thread's CPU slot (base/cpu.h;
+  /// when none is free the program does not run and -EBUSY is returned as a
+  /// 64-bit value), an RCU read-side section (map elements the program finds
+  /// stay valid) and the program's RunEnv (PrepareOptions::env). Runs nest: a
+  /// helper may run another program, which shares the CPU slot and nests its
+  /// read-side section. The executor does all of this in its own entry, so a
+  /// run costs one call.
   uint64_t run(uint64_t r1, uint64_t r2 = 0, uint64_t r3 = 0, uint64_t r4 = 0, uint64_t r5 = 0) const {
     return entry_(this, r1, r2, r3, r4, r5);
   }
+
+  using Entry = uint64_t (*)(const Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+  /// What run() calls, for callers that keep it next to the object
+  /// (hostbpf::Program::run, inline in the public header).
+  Entry entry() const { return entry_; }
 
   uint32_t prog_type() const override { return prog_type_; }
   /// True when run() enters through `entry`. Lets an executor recognise its own
@@ -77,7 +97,6 @@ class Executable : public maps::TailCallTarget {
   uint32_t prog_id() const override { return prog_id_; }
 
  protected:
-  using Entry = uint64_t (*)(const Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
   Executable(Entry entry, uint32_t prog_type, uint32_t prog_id)
       : entry_(entry), prog_type_(prog_type), prog_id_(prog_id) {}
 

@@ -32,7 +32,8 @@ uint64_t from_long(long v) { return static_cast<uint64_t>(static_cast<int64_t>(v
 // ---- maps ----
 
 uint64_t map_lookup_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_t) {
-  return reinterpret_cast<uint64_t>(as_map(map)->lookup_elem(as_ptr(key)));
+  maps::Map* m = as_map(map);
+  return reinterpret_cast<uint64_t>(m->lookup_fn()(m, as_ptr(key)));
 }
 
 uint64_t map_update_elem(uint64_t map, uint64_t key, uint64_t value, uint64_t flags, uint64_t) {

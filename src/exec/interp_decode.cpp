@@ -158,6 +158,7 @@ class Decoder {
       code_.insns[i].op = labels[h];
       if (isa::is_lddw(insns_[i])) ++i;  // its second slot stays FAULT and carries the immediate
     }
+    fuse_pairs(labels);
     return {};
   }
 
@@ -204,6 +205,40 @@ class Decoder {
     return {};
   }
 
+  // Pairs that run as one handler at the first slot (see interp_program.h);
+  // done after every slot is decoded, so both halves are known. The second
+  // slot keeps its own handler for jumps that land on it.
+  void fuse_pairs(const void* const* labels) {
+    for (size_t i = 0; i + 1 < insns_.size(); ++i) {
+      const isa::Insn& a = insns_[i];
+      if (a.code == (BPF_ALU64 | BPF_MOV | BPF_X) && a.off == 0 && insns_[i + 1].code == (BPF_ALU64 | BPF_ADD | BPF_K) &&
+          insns_[i + 1].dst_reg == a.dst_reg) {
+        code_.insns[i].op = labels[H_MOV_ADD64];
+        code_.insns[i].f.imm = insns_[i + 1].imm;
+      } else if (isa::is_lddw(a) && i + 2 < insns_.size()) {
+        const void* next = code_.insns[i + 2].op;
+        if (next == labels[H_MAP_LOOKUP]) code_.insns[i].op = labels[H_LDDW_MAP_LOOKUP];
+        if (next == labels[H_ARRAY_LOOKUP]) code_.insns[i].op = labels[H_LDDW_ARRAY_LOOKUP];
+      }
+    }
+  }
+
+  // bpf_map_lookup_elem on a map the verifier proved for this call site.
+  bool bind_map_lookup(size_t i, Handler& h) {
+    if (insns_[i].imm != BPF_FUNC_map_lookup_elem || i >= opts_.call_maps.size() || !opts_.call_maps[i]) return false;
+    maps::Map* map = opts_.call_maps[i];
+    DInsn& d = code_.insns[i];
+    const uint32_t type = map->spec().type;
+    if (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+      d.array = static_cast<const maps::ArrayMap*>(map);
+      h = H_ARRAY_LOOKUP;
+    } else {
+      d.lookup = map->lookup_fn();
+      h = H_MAP_LOOKUP;
+    }
+    return true;
+  }
+
   Error decode_call(size_t i, Handler& h) {
     const isa::Insn& in = insns_[i];
     DInsn& d = code_.insns[i];
@@ -212,6 +247,7 @@ class Decoder {
         for (const auto& o : opts_.helper_overrides)
           if (o.id == in.imm) return d.fn = o.fn, h = H_CALL_HELPER, Error{};
         if (in.imm == BPF_FUNC_tail_call) return h = H_TAIL_CALL, Error{};
+        if (bind_map_lookup(i, h)) return {};
         const Helper* helper = find_helper(in.imm);
         if (!helper) return fail(i, format("invalid func unknown#%d", in.imm));
         if (!helper->fn)
@@ -261,7 +297,7 @@ class Decoder {
 
 InterpCallback::InterpCallback(const Code* code, const DInsn* start, const PrepareOptions& opts)
     : Callback{&invoke_callback},
-      prog(std::make_unique<InterpProgram>(nullptr, code, start, opts.prog_type, opts.prog_id)) {}
+      prog(std::make_unique<InterpProgram>(nullptr, code, start, opts)) {}
 
 }  // namespace interp
 
@@ -272,7 +308,7 @@ Result<std::shared_ptr<Executable>> interpret(std::span<const isa::Insn> insns, 
   if (Error err = interp::Decoder(insns, opts, *code).run()) return err;
   const interp::Code* raw = code.get();
   return std::shared_ptr<Executable>(
-      std::make_shared<interp::InterpProgram>(std::move(code), raw, raw->insns.data(), opts.prog_type, opts.prog_id));
+      std::make_shared<interp::InterpProgram>(std::move(code), raw, raw->insns.data(), opts));
 }
 
 }  // namespace hostbpf::exec

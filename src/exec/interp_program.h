@@ -7,6 +7,15 @@
 // atomic operation, be16 vs be64, divisions by the constants 0 and -1, masked
 // shift counts), so handlers do no decoding of their own. The decoded array is
 // index-for-index the original, so jump offsets stay valid as they are.
+//
+// Beyond one handler per instruction:
+//  - map lookups at call sites bound to one map (PrepareOptions::call_maps)
+//    call that map's lookup directly (MAP_LOOKUP) or, for arrays, run it inline
+//    (ARRAY_LOOKUP); the `rX = map ll` that precedes such a call (clang always
+//    emits that pair) then continues straight into it (LDDW_*_LOOKUP);
+//  - a pair `rX = rY; rX += imm` (how clang forms every stack pointer) runs as
+//    one handler at the first slot (MOV_ADD64), which then skips the second.
+//    The second slot keeps its own handler, so a jump into it still works.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +24,7 @@
 
 #include "exec/executable.h"
 #include "exec/helpers.h"
+#include "maps/array_map.h"
 
 namespace hostbpf::exec::interp {
 
@@ -49,6 +59,7 @@ namespace hostbpf::exec::interp {
   X(NEG64) X(NEG32) X(MOVSX64_8) X(MOVSX64_16) X(MOVSX64_32) X(MOVSX32_8) X(MOVSX32_16)                             \
   X(LE16) X(LE32) X(BE16) X(BE32) X(BE64)                                                                          \
   X(NOP) X(JA) X(GOTOL) X(CALL_HELPER) X(CALL_LOCAL) X(TAIL_CALL) X(CALLX) X(EXIT) X(LDDW)                          \
+  X(MAP_LOOKUP) X(ARRAY_LOOKUP) X(LDDW_MAP_LOOKUP) X(LDDW_ARRAY_LOOKUP) X(MOV_ADD64)                              \
   X(LDXB) X(LDXH) X(LDXW) X(LDXDW) X(LDXSB) X(LDXSH) X(LDXSW)                                                       \
   X(STB) X(STH) X(STW) X(STDW) X(STXB) X(STXH) X(STXW) X(STXDW)                                                     \
   X(ATOMIC32_ADD) X(ATOMIC32_OR) X(ATOMIC32_AND) X(ATOMIC32_XOR)                                                    \
@@ -77,6 +88,8 @@ struct DInsn {
       int32_t imm;  // immediate (shift counts pre-masked), or gotol/call offset
     } f;
     HelperFn fn;    // CALL_HELPER: the resolved helper or kfunc
+    maps::Map::LookupFn lookup;    // MAP_LOOKUP: the bound map's lookup (the map is in r1)
+    const maps::ArrayMap* array;   // ARRAY_LOOKUP: the bound map, whose lookup is inlined
     uint64_t u64;   // the slot after an LDDW: its 64-bit immediate
   };
 };
@@ -107,16 +120,21 @@ uint64_t interp_entry(const Executable* self, uint64_t r1, uint64_t r2, uint64_t
 
 class InterpProgram final : public Executable {
  public:
-  InterpProgram(std::shared_ptr<const Code> owner, const Code* code, const DInsn* start, uint32_t prog_type,
-                uint32_t prog_id)
-      : Executable(&interp_entry, prog_type, prog_id), code_(code), start_(start), owner_(std::move(owner)) {}
+  InterpProgram(std::shared_ptr<const Code> owner, const Code* code, const DInsn* start, const PrepareOptions& opts)
+      : Executable(&interp_entry, opts.prog_type, opts.prog_id),
+        code_(code),
+        start_(start),
+        env_(opts.env),
+        owner_(std::move(owner)) {}
 
   const Code* code() const { return code_; }
   const DInsn* start() const { return start_; }
+  const RunEnv* env() const { return env_; }
 
  private:
   const Code* code_;
   const DInsn* start_;
+  const RunEnv* env_;
   std::shared_ptr<const Code> owner_;  // null for callback views (the Code owns them)
 };
 

@@ -12,6 +12,8 @@
 #include <bit>
 #include <cstring>
 
+#include "base/cpu.h"
+#include "base/rcu.h"
 #include "exec/interp_program.h"
 #include "maps/prog_array.h"
 
@@ -79,6 +81,11 @@ uint64_t interp_entry(const Executable* self, uint64_t r1, uint64_t r2, uint64_t
   if (__builtin_expect(self == nullptr, 0)) return reinterpret_cast<uint64_t>(kLabels);
 
   const InterpProgram* prog = static_cast<const InterpProgram*>(self);
+  // One run on this thread (Executable::run): CPU slot, read-side section and
+  // environment, held until any return below.
+  if (__builtin_expect(current_cpu() == kNoCpu, 0)) return static_cast<uint64_t>(-EBUSY);
+  rcu::ReadLock rcu_section;
+  EnvScope env_scope(prog->env());
   const DInsn* pc = prog->start();
   // All frames' stacks live here, on the native stack: nothing is allocated or
   // cleared per run. Frame k's r10 is the top of its 512-byte slice.
@@ -258,6 +265,7 @@ L_STXH: store<uint16_t>(DST + OFF, static_cast<uint16_t>(SRC)); NEXT;
 L_STXW: store<uint32_t>(DST + OFF, U32(SRC)); NEXT;
 L_STXDW: store<uint64_t>(DST + OFF, SRC); NEXT;
 L_LDDW: DST = pc[1].u64; pc += 2; goto* pc->op;
+L_MOV_ADD64: DST = SRC + IMM64; pc += 2; goto* pc->op;
 
   // ---- atomics: sequentially consistent, as the kernel's fetch forms are ----
 #define APTR(T) reinterpret_cast<T*>(DST + OFF)
@@ -297,6 +305,16 @@ L_CALL_HELPER:
   reg[0] = pc->fn(reg[1], reg[2], reg[3], reg[4], reg[5]);
   if (__builtin_expect(tls_exit.pending, 0)) goto exit_requested;
   NEXT;
+  // Bound map lookups (interp_program.h): no helper runs, so there is no exit
+  // request to check; r1 holds the map the decoder bound.
+L_MAP_LOOKUP:
+  reg[0] = reinterpret_cast<uint64_t>(pc->lookup(reinterpret_cast<maps::Map*>(reg[1]), reinterpret_cast<const void*>(reg[2])));
+  NEXT;
+L_ARRAY_LOOKUP:
+  reg[0] = reinterpret_cast<uint64_t>(pc->array->lookup_index(load<uint32_t>(reg[2])));
+  NEXT;
+L_LDDW_MAP_LOOKUP: DST = pc[1].u64; pc += 2; goto L_MAP_LOOKUP;
+L_LDDW_ARRAY_LOOKUP: DST = pc[1].u64; pc += 2; goto L_ARRAY_LOOKUP;
 L_CALLX: {
   const int32_t id = static_cast<int32_t>(DST);
   const HelperFn fn = resolve_helper(id, prog->code()->overrides);
@@ -317,7 +335,7 @@ L_CALL_LOCAL:
   pc += pc->f.imm;
   NEXT;
 L_EXIT:
-  if (depth == 0) return reg[0];
+  if (__builtin_expect(depth == 0, 1)) return reg[0];
   --depth;
   reg[6] = frames[depth].r6;
   reg[7] = frames[depth].r7;

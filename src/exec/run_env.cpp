@@ -1,5 +1,5 @@
 #include "exec/run_env.h"
 
 namespace hostbpf::exec::detail {
-thread_local const RunEnv* tls_env = nullptr;
+constinit thread_local const RunEnv* tls_env = nullptr;
 }

@@ -22,15 +22,19 @@ struct RunEnv {
 };
 
 namespace detail {
-extern thread_local const RunEnv* tls_env;
+extern constinit thread_local const RunEnv* tls_env;  // constinit: see base/cpu.h
 }
 
 inline const RunEnv* current_env() { return detail::tls_env; }
 
-/// Installs `env` for the current thread for the scope's lifetime.
+/// Installs `env` for the current thread for the scope's lifetime; nullptr
+/// keeps the one installed (a program prepared without an environment runs
+/// with its caller's).
 class EnvScope {
  public:
-  explicit EnvScope(const RunEnv* env) : prev_(detail::tls_env) { detail::tls_env = env; }
+  explicit EnvScope(const RunEnv* env) : prev_(detail::tls_env) {
+    if (env) detail::tls_env = env;
+  }
   ~EnvScope() { detail::tls_env = prev_; }
   EnvScope(const EnvScope&) = delete;
   EnvScope& operator=(const EnvScope&) = delete;

@@ -30,11 +30,17 @@ ArrayMap::ArrayMap(const MapSpec& spec, unsigned char* data, uint64_t area_size,
       stride_(static_cast<uint32_t>(round_up8(spec.value_size))),
       percpu_(spec.type == BPF_MAP_TYPE_PERCPU_ARRAY),
       ncpu_(ncpu),
-      cpu_span_(uint64_t{spec.max_entries} * stride_) {}
+      cpu_span_(uint64_t{spec.max_entries} * stride_) {
+  set_lookup_fn(&lookup_direct);
+}
 
 ArrayMap::~ArrayMap() { detail::map_area_free(data_, area_size_); }
 
 void* ArrayMap::lookup_elem(const void* key) { return lookup_index(detail::read_index(key)); }
+
+void* ArrayMap::lookup_direct(Map* self, const void* key) {
+  return static_cast<ArrayMap*>(self)->lookup_index(detail::read_index(key));
+}
 
 long ArrayMap::check_update(uint32_t index, uint64_t flags) const {
   // Same order as the kernel's array_map_update_elem: unknown flags, then

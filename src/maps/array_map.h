@@ -25,8 +25,8 @@ class ArrayMap final : public Map {
   static Result<std::shared_ptr<Map>> create(const MapSpec& spec);
   ~ArrayMap() override;
 
-  /// The program-side lookup, exposed so that callers (a JIT's inlined lookup)
-  /// can skip the virtual call.
+  /// The program-side lookup, exposed so that executors can inline it at call
+  /// sites bound to this map (as the kernel's array_map_gen_lookup does).
   void* lookup_index(uint32_t index) const {
     if (index >= spec().max_entries) return nullptr;
     if (!percpu_) return data_ + uint64_t{index} * stride_;
@@ -49,6 +49,7 @@ class ArrayMap final : public Map {
 
  private:
   ArrayMap(const MapSpec& spec, unsigned char* data, uint64_t area_size, uint32_t ncpu);
+  static void* lookup_direct(Map* self, const void* key);  // lookup_fn()
   /// Common checks of update_elem/sys_update: 0 or a negative errno.
   long check_update(uint32_t index, uint64_t flags) const;
 

@@ -35,6 +35,7 @@ namespace {
 // Bound on second chances per eviction: keeps an insert's cost constant when
 // every element was recently referenced (then the coldest is evicted anyway).
 constexpr uint32_t kLruMaxScan = 128;
+constexpr uint32_t kCacheLine = 64;
 
 uint32_t roundup_pow_of_two(uint32_t n) {
   uint32_t p = 1;
@@ -67,7 +68,12 @@ Error HashMap::init() {
   value_stride_ = static_cast<uint32_t>(round_up8(s.value_size));
   ncpu_ = percpu_ ? possible_cpus() : 1;
   elem_size_ = static_cast<uint32_t>(sizeof(Elem) + round_up8(key_size_) + uint64_t{ncpu_} * value_stride_);
+  // Small elements (keys and values of up to 8 bytes: 56 bytes) get a cache
+  // line each, so a lookup's header, key and value reads never span two lines.
+  if (elem_size_ < kCacheLine) elem_size_ = kCacheLine;
   seed_ = (s.map_flags & BPF_F_ZERO_SEED) ? 0 : random_seed();
+  word_in_place_ = prealloc_ && !percpu_ && value_size_ <= 8;
+  set_lookup_fn(lookup_fn_for(key_size_));
 
   // The kernel refuses a bucket array over U32_MAX bytes (16-byte buckets, so
   // at most 2^27 of them), before trying to allocate it.
@@ -117,25 +123,40 @@ unsigned char* HashMap::key_of(const Elem* e) {
 
 unsigned char* HashMap::value_of(const Elem* e) const { return key_of(e) + round_up8(key_size_); }
 
-bool HashMap::keys_equal(const Elem* e, const void* key) const {
-  // Constant sizes let the compiler turn memcmp into one load and compare.
+// Keys of 4, 8 and 16 bytes get code of their own: with a constant size the
+// hash is a fixed sequence of multiplies and the compare one or two loads, with
+// no loop and no branch on the size. The hash is the same function either way,
+// so specialised and generic paths agree on every key.
+template <uint32_t KeySize>
+uint32_t HashMap::hash_sized(const void* key) const {
+  return detail::hash_key(key, KeySize ? KeySize : key_size_, seed_);
+}
+
+uint32_t HashMap::hash_of(const void* key) const {
   switch (key_size_) {
-    case 4:
-      return std::memcmp(key_of(e), key, 4) == 0;
-    case 8:
-      return std::memcmp(key_of(e), key, 8) == 0;
-    case 16:
-      return std::memcmp(key_of(e), key, 16) == 0;
-    default:
-      return std::memcmp(key_of(e), key, key_size_) == 0;
+    case 4: return hash_sized<4>(key);
+    case 8: return hash_sized<8>(key);
+    case 16: return hash_sized<16>(key);
+    default: return hash_sized<0>(key);
   }
 }
 
-HashMap::Elem* HashMap::find(const Bucket& b, uint32_t hash, const void* key) const {
+template <uint32_t KeySize>
+HashMap::Elem* HashMap::find_sized(const Bucket& b, uint32_t hash, const void* key) const {
+  const uint32_t n = KeySize ? KeySize : key_size_;
   for (Elem* e = b.head.load(std::memory_order_acquire); e; e = e->next.load(std::memory_order_acquire)) {
-    if (e->hash == hash && keys_equal(e, key)) return e;
+    if (e->hash == hash && std::memcmp(key_of(e), key, n) == 0) return e;
   }
   return nullptr;
+}
+
+HashMap::Elem* HashMap::find(const Bucket& b, uint32_t hash, const void* key) const {
+  switch (key_size_) {
+    case 4: return find_sized<4>(b, hash, key);
+    case 8: return find_sized<8>(b, hash, key);
+    case 16: return find_sized<16>(b, hash, key);
+    default: return find_sized<0>(b, hash, key);
+  }
 }
 
 std::atomic<HashMap::Elem*>* HashMap::link_to(Bucket& b, Elem* e) {
@@ -147,26 +168,39 @@ std::atomic<HashMap::Elem*>* HashMap::link_to(Bucket& b, Elem* e) {
 
 // ---- program side ----
 
-void* HashMap::lookup_elem(const void* key) {
-  const uint32_t hash = detail::hash_key(key, key_size_, seed_);
-  Elem* e = find(bucket_for(hash), hash, key);
+template <uint32_t KeySize>
+void* HashMap::lookup_sized(Map* self, const void* key) {
+  const auto* m = static_cast<const HashMap*>(self);
+  const uint32_t hash = m->hash_sized<KeySize>(key);
+  Elem* e = m->find_sized<KeySize>(m->bucket_for(hash), hash, key);
   if (!e) return nullptr;
-  if (lru_ && !e->ref.load(std::memory_order_relaxed)) e->ref.store(1, std::memory_order_relaxed);
-  unsigned char* v = value_of(e);
-  if (percpu_) {
+  if (m->lru_ && !e->ref.load(std::memory_order_relaxed)) e->ref.store(1, std::memory_order_relaxed);
+  unsigned char* v = key_of(e) + round_up8(KeySize ? KeySize : m->key_size_);
+  if (m->percpu_) {
     const uint32_t cpu = current_cpu();
     if (cpu == kNoCpu) return nullptr;
-    v += uint64_t{cpu} * value_stride_;
+    v += uint64_t{cpu} * m->value_stride_;
   }
   return v;
 }
+
+Map::LookupFn HashMap::lookup_fn_for(uint32_t key_size) {
+  switch (key_size) {
+    case 4: return &lookup_sized<4>;
+    case 8: return &lookup_sized<8>;
+    case 16: return &lookup_sized<16>;
+    default: return &lookup_sized<0>;
+  }
+}
+
+void* HashMap::lookup_elem(const void* key) { return lookup_fn()(this, key); }
 
 long HashMap::update_elem(const void* key, const void* value, uint64_t flags) {
   return update(key, value, flags, false);
 }
 
 long HashMap::delete_elem(const void* key) {
-  const uint32_t hash = detail::hash_key(key, key_size_, seed_);
+  const uint32_t hash = hash_of(key);
   Bucket& b = bucket_for(hash);
   std::unique_lock<detail::SpinLock> lru_guard;
   if (lru_) lru_guard = std::unique_lock<detail::SpinLock>(lru_lock_);
@@ -203,6 +237,18 @@ void HashMap::fill_values(Elem* e, const void* values, bool all_cpus, uint32_t c
   detail::store_value(v + uint64_t{cpu} * value_stride_, values, value_size_);
 }
 
+bool HashMap::update_in_place(Elem* old, const void* values, bool all_cpus, uint32_t cpu) {
+  if (percpu_) {
+    fill_values(old, values, all_cpus, cpu, false);
+  } else if (word_in_place_) {
+    detail::store_value(value_of(old), values, value_size_);  // one atomic word store
+  } else {
+    return false;
+  }
+  if (lru_) old->ref.store(1, std::memory_order_relaxed);
+  return true;
+}
+
 long HashMap::update(const void* key, const void* values, uint64_t flags, bool all_cpus) {
   if ((flags & ~uint64_t{BPF_F_LOCK}) > BPF_EXIST) return -EINVAL;
   if (flags & BPF_F_LOCK) return -EINVAL;  // values hold no bpf_spin_lock
@@ -211,8 +257,19 @@ long HashMap::update(const void* key, const void* values, uint64_t flags, bool a
     cpu = current_cpu();
     if (cpu == kNoCpu) return -EBUSY;
   }
-  const uint32_t hash = detail::hash_key(key, key_size_, seed_);
+  const uint32_t hash = hash_of(key);
   Bucket& b = bucket_for(hash);
+
+  // An LRU map's existing element updated in place needs only its bucket's
+  // lock, not the LRU lock that inserts take below.
+  if (lru_ && (word_in_place_ || percpu_) && flags != BPF_NOEXIST) {
+    std::lock_guard<detail::SpinLock> guard(b.lock);
+    if (Elem* old = find(b, hash, key)) {
+      update_in_place(old, values, all_cpus, cpu);  // always in place: checked above
+      return 0;
+    }
+    if (flags == BPF_EXIST) return -ENOENT;
+  }
 
   // LRU writers are serialised by lru_lock_, so the existence check below stays
   // true while we evict (eviction takes other buckets' locks: it must happen
@@ -232,11 +289,7 @@ long HashMap::update(const void* key, const void* values, uint64_t flags, bool a
     old = find(b, hash, key);
     if (old && flags == BPF_NOEXIST) return -EEXIST;
     if (!old && flags == BPF_EXIST) return -ENOENT;
-    if (old && percpu_) {
-      fill_values(old, values, all_cpus, cpu, false);
-      if (lru_) old->ref.store(1, std::memory_order_relaxed);
-      return 0;
-    }
+    if (old && update_in_place(old, values, all_cpus, cpu)) return 0;
     if (!old && count_.fetch_add(1, std::memory_order_relaxed) >= spec().max_entries) {
       count_.fetch_sub(1, std::memory_order_relaxed);
       return -E2BIG;
@@ -267,7 +320,7 @@ long HashMap::update(const void* key, const void* values, uint64_t flags, bool a
 
 long HashMap::sys_lookup(const void* key, void* value_out) {
   rcu_tsan::ReadSection rl;
-  const uint32_t hash = detail::hash_key(key, key_size_, seed_);
+  const uint32_t hash = hash_of(key);
   Elem* e = find(bucket_for(hash), hash, key);
   if (!e) return -ENOENT;
   // The syscall side does not touch the LRU reference bit (nor does the kernel's).
@@ -283,7 +336,7 @@ long HashMap::get_next_key(const void* key, void* next_key) {
   rcu_tsan::ReadSection rl;
   uint32_t i = 0;
   if (key) {
-    const uint32_t hash = detail::hash_key(key, key_size_, seed_);
+    const uint32_t hash = hash_of(key);
     if (Elem* e = find(bucket_for(hash), hash, key)) {
       if (Elem* next = e->next.load(std::memory_order_acquire)) {
         std::memcpy(next_key, key_of(next), key_size_);

@@ -10,11 +10,23 @@
 //
 // Updates of plain and LRU hashes replace the element: a new one is linked at
 // the bucket's head before the old one is unlinked, so a reader never misses the
-// key. Per-CPU variants update an existing element in place (the kernel does too).
+// key and sees the old or the new value whole (the kernel's "atomic replacement"
+// of a value). Two exceptions update an existing element in place:
+//  - per-CPU variants (the kernel does too);
+//  - preallocated maps whose value is at most one 8-byte word: one atomic store
+//    replaces the value as atomically as a new element would, with no element
+//    taken from the pool and none waiting out a grace period. (A pointer that a
+//    program got from an earlier lookup then reads the new value. The kernel's
+//    preallocated map reuses the replaced element for the next update on the
+//    same CPU, so it does not promise the old value there either.)
+//
+// Lookups hash and compare keys with code specialised at creation for keys of
+// 4, 8 and 16 bytes (lookup_fn()), which executors call directly.
 //
 // Memory: by default all max_entries elements (plus a slack for elements still
 // waiting out a grace period) are reserved at creation and handed out from a
-// free list, so an insert never calls malloc while the pool has elements; with
+// free list, so an insert never calls malloc while the pool has elements (an
+// element smaller than a cache line is given a whole one); with
 // BPF_F_NO_PREALLOC each insert allocates. An element freed from the pool goes
 // back to it after its grace period (see elem_pool.h). If the slack runs out
 // (many deletes inside one long read-side section, or churn faster than grace
@@ -82,18 +94,31 @@ class HashMap final : public Map {
 
   explicit HashMap(const MapSpec& spec);
   Error init();
+  static LookupFn lookup_fn_for(uint32_t key_size);
 
   Bucket& bucket_for(uint32_t hash) const { return buckets_[hash & (n_buckets_ - 1)]; }
   static unsigned char* key_of(const Elem* e);
   unsigned char* value_of(const Elem* e) const;
+  /// The key's hash; KeySize 0 means key_size_ (known only at run time).
+  template <uint32_t KeySize>
+  uint32_t hash_sized(const void* key) const;
+  uint32_t hash_of(const void* key) const;
+  template <uint32_t KeySize>
+  Elem* find_sized(const Bucket& b, uint32_t hash, const void* key) const;
   Elem* find(const Bucket& b, uint32_t hash, const void* key) const;
-  bool keys_equal(const Elem* e, const void* key) const;
+  /// The program-side lookup for keys of KeySize bytes (0: any size).
+  template <uint32_t KeySize>
+  static void* lookup_sized(Map* self, const void* key);
   /// Writers (bucket lock held): the link that points at `e`.
   static std::atomic<Elem*>* link_to(Bucket& b, Elem* e);
 
   /// The shared update path: `values` is one value (program side: stored in
   /// this CPU's slot of a per-CPU map) or, with `all_cpus`, one per CPU.
   long update(const void* key, const void* values, uint64_t flags, bool all_cpus);
+  /// Updates an existing element in place when that is the policy (see the
+  /// top of this file): true when done, false when it must be replaced.
+  /// Caller holds the element's bucket lock.
+  bool update_in_place(Elem* old, const void* values, bool all_cpus, uint32_t cpu);
   void fill_values(Elem* e, const void* values, bool all_cpus, uint32_t cpu, bool fresh);
 
   Elem* alloc_elem();
@@ -109,6 +134,7 @@ class HashMap final : public Map {
   bool percpu_ = false;
   bool lru_ = false;
   bool prealloc_ = true;
+  bool word_in_place_ = false;  // prealloc_, not per-CPU, value_size <= 8
   uint32_t key_size_ = 0;
   uint32_t value_size_ = 0;
   uint32_t value_stride_ = 0;  // round_up(value_size, 8)

@@ -58,6 +58,13 @@ class Map {
   /// Pointer to the value for `key` (this thread's CPU copy for per-CPU maps),
   /// or nullptr.
   virtual void* lookup_elem(const void* key) = 0;
+
+  /// lookup_elem as a plain function, chosen by the map at creation (e.g. a
+  /// hash specialised to the key size). Executors call it directly at call
+  /// sites where the verifier proved which map is passed, as the kernel's
+  /// map_gen_lookup turns such calls into direct calls: no virtual dispatch.
+  using LookupFn = void* (*)(Map* self, const void* key);
+  LookupFn lookup_fn() const { return lookup_fn_; }
   /// flags: BPF_ANY, BPF_NOEXIST, BPF_EXIST (BPF_F_LOCK is rejected: -EINVAL).
   virtual long update_elem(const void* key, const void* value, uint64_t flags) = 0;
   virtual long delete_elem(const void* key) = 0;
@@ -83,9 +90,15 @@ class Map {
     return -EINVAL;
   }
 
+ protected:
+  void set_lookup_fn(LookupFn fn) { lookup_fn_ = fn; }
+
  private:
+  static void* virtual_lookup(Map* self, const void* key) { return self->lookup_elem(key); }
+
   MapSpec spec_;
   std::atomic<bool> frozen_{false};
+  LookupFn lookup_fn_ = &virtual_lookup;
 };
 
 /// Creates a map of any supported type. Validates the spec as BPF_MAP_CREATE does

@@ -87,7 +87,8 @@ Error resolve_map_refs(ProgramState& prog, const std::vector<LoadedMap>& maps) {
 
 // Runs the verifier on the program in the loader's form (maps by index), as
 // bpf_prog_load runs bpf_check before any fixup.
-Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const LoadOptions& opts) {
+Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const LoadOptions& opts,
+                     std::vector<verifier::InsnFacts>* facts) {
   std::vector<maps::MapSpec> specs;
   specs.reserve(maps.size());
   for (const auto& m : maps) specs.push_back(m.map->spec());
@@ -113,25 +114,45 @@ Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, con
   prog.verifier_stats = {true, st.processed_insns, st.total_states, st.peak_states, st.max_states_per_insn,
                          st.time_usec};
   prog.max_ctx_offset = st.max_ctx_offset;
+  *facts = std::move(verdict->facts);
   return {};
 }
+
+namespace {
+// The map each helper call site is proven to pass, for the executor to bind
+// (PrepareOptions::call_maps). Sites that paths reach with different maps
+// carry kMapConflict and stay unbound.
+std::vector<maps::Map*> call_site_maps(const std::vector<verifier::InsnFacts>& facts,
+                                       const std::vector<LoadedMap>& maps) {
+  std::vector<maps::Map*> out(facts.size(), nullptr);
+  for (size_t i = 0; i < facts.size(); i++) {
+    const int32_t m = facts[i].map;
+    if (facts[i].helper_id >= 0 && m >= 0 && static_cast<size_t>(m) < maps.size()) out[i] = maps[m].map.get();
+  }
+  return out;
+}
+}  // namespace
 
 Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base,
                    const LoadOptions& opts) {
   isa::ValidateOptions vopts;
   vopts.allow_callx = base.allow_callx;
   if (Error err = isa::validate_program(prog.insns, vopts)) return err;
+  std::vector<verifier::InsnFacts> facts;
   if (!opts.unsafe_skip_verification) {
-    if (Error err = verify_program(prog, maps, opts)) return err;
+    if (Error err = verify_program(prog, maps, opts, &facts)) return err;
   }
   if (Error err = resolve_map_refs(prog, maps)) return err;
   exec::PrepareOptions popts = base;
   popts.prog_type = prog.prog_type;
   popts.prog_id = prog.id;
   popts.name = prog.name;
+  popts.env = &prog.rt->env;
+  popts.call_maps = call_site_maps(facts, maps);
   auto exe = exec::interpret(prog.insns, popts);
   if (!exe.ok()) return std::move(exe).error();
   prog.exe = std::move(exe.value());
+  prog.run_entry = {prog.exe->entry(), prog.exe.get()};
   return {};
 }
 

@@ -80,7 +80,7 @@ Result<TestRunResult> test_run_syscall(const detail::ProgramState& p, const Test
   void* ctx_ptr = ctx.empty() ? nullptr : ctx.data();
   TestRunResult r;
   r.retval = timed_repeat(o.repeat, &r.duration_ns,
-                          [&] { return detail::run_program(*p.rt, *p.exe, reinterpret_cast<uint64_t>(ctx_ptr)); });
+                          [&] { return p.exe->run(reinterpret_cast<uint64_t>(ctx_ptr)); });
   if (o.ctx_out) {
     if (o.ctx_size_out < ctx.size())
       return Error(-ENOSPC, fmt::format("prog '{}': ctx_out of {} bytes cannot hold the {}-byte ctx", p.name,
@@ -122,7 +122,7 @@ Result<TestRunResult> test_run_xdp(const detail::ProgramState& p, const TestRunO
   XdpMd ctx{low32(data), low32(data + pkt_len), low32(meta), md.ingress_ifindex, md.rx_queue_index, 0};
   TestRunResult r;
   r.retval = timed_repeat(o.repeat, &r.duration_ns,
-                          [&] { return detail::run_program(*p.rt, *p.exe, reinterpret_cast<uint64_t>(&ctx)); });
+                          [&] { return p.exe->run(reinterpret_cast<uint64_t>(&ctx)); });
   const size_t out_len = ctx.data_end - ctx.data_meta;
   r.data_size_out = out_len;
   if (o.data_out) {
@@ -140,6 +140,14 @@ Result<TestRunResult> test_run_xdp(const detail::ProgramState& p, const TestRunO
 }
 
 }  // namespace
+
+namespace detail {
+uint64_t run_unloaded(const exec::Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
+  return static_cast<uint64_t>(-EINVAL);
+}
+}  // namespace detail
+
+Program::Program(std::shared_ptr<detail::ProgramState> p) : p_(std::move(p)), run_(p_ ? &p_->run_entry : nullptr) {}
 
 const std::string& Program::name() const { return p_->name; }
 const std::string& Program::section() const { return p_->section; }
@@ -172,16 +180,6 @@ Result<TestRunResult> Program::test_run(const TestRunOptions& opts) const {
                                          "supported yet (syscall and xdp are)",
                                          p_->name, p_->section));
   }
-}
-
-// run() is the hot path: a handle to an unloaded program is a caller bug, as
-// running a closed fd would be, and is not checked here.
-uint64_t Program::run(void* ctx) const {
-  return detail::run_program(*p_->rt, *p_->exe, reinterpret_cast<uint64_t>(ctx));
-}
-
-uint64_t Program::run(void* ctx, uint64_t arg2) const {
-  return detail::run_program(*p_->rt, *p_->exe, reinterpret_cast<uint64_t>(ctx), arg2);
 }
 
 std::string Program::dump_xlated() const {

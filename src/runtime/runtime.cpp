@@ -7,8 +7,6 @@
 #include <fstream>
 #include <iterator>
 
-#include "base/cpu.h"
-#include "base/rcu.h"
 #include "isa/validate.h"
 #include "runtime/state.h"
 
@@ -52,14 +50,6 @@ uint32_t next_map_id() {
   return ++id;
 }
 
-uint64_t run_program(const RuntimeState& rt, const exec::Executable& exe, uint64_t r1, uint64_t r2) {
-  // A thread without a CPU slot cannot touch per-CPU data safely; refuse to run
-  // rather than share a slot (base/cpu.h).
-  if (current_cpu() == kNoCpu) return static_cast<uint64_t>(-EBUSY);
-  rcu::ReadLock rcu_section;
-  exec::EnvScope env(&rt.env);
-  return exe.run(r1, r2);
-}
 
 }  // namespace detail
 

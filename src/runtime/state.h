@@ -61,6 +61,7 @@ struct ProgramState {
   bool gpl_compatible = true;
   bool autoload = true;
   std::shared_ptr<exec::Executable> exe;             // set by load
+  RunEntry run_entry;                                 // exe's entry, set with it (Program::run)
   /// Set by load: the verifier's log (at the requested level), statistics and
   /// the last ctx byte the program may touch (test runs need that much ctx).
   std::string verifier_log;
@@ -84,10 +85,6 @@ struct ObjectState {
   std::vector<LoadedMap> maps;                          // parallel to spec.maps once loaded
   bool loaded = false;
 };
-
-/// Runs `exe` on this thread: claims the thread's CPU slot, enters an RCU
-/// read-side section and installs the runtime's environment.
-uint64_t run_program(const RuntimeState& rt, const exec::Executable& exe, uint64_t r1, uint64_t r2 = 0);
 
 /// Verifies one program (unless the unsafe option says not to), resolves its
 /// map references and prepares it for execution.

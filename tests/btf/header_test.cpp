@@ -32,3 +32,22 @@ TEST(HostHeader, ProgramCompiledAgainstItLoadsAndRuns) {
 }
 
 }  // namespace
+
+namespace {
+
+// Program::run on a handle whose program was not loaded (autoload off) must
+// not run anything: it returns -EINVAL, like running a closed program fd.
+TEST(HostHeader, ProgramThatWasNotLoadedDoesNotRun) {
+  hostbpf::Runtime rt;
+  auto obj = rt.open(std::string(HOSTBPF_TEST_BINARY_DIR) + "/host_header.bpf.o");
+  ASSERT_TRUE(obj.ok()) << obj.error().message();
+  auto prog = obj->program("drop_short");
+  ASSERT_TRUE(prog.ok());
+  EXPECT_EQ(prog->run(nullptr), static_cast<uint64_t>(-EINVAL));  // before load
+  ASSERT_FALSE(prog->set_autoload(false));
+  ASSERT_FALSE(obj->load());
+  EXPECT_FALSE(prog->loaded());
+  EXPECT_EQ(prog->run(nullptr), static_cast<uint64_t>(-EINVAL));
+}
+
+}  // namespace

@@ -127,19 +127,53 @@ TEST_P(HashMapTest, LookupPointerOutlivesDeleteUntilReadSectionEnds) {
   EXPECT_EQ(m->lookup_elem(&k), nullptr);
 }
 
+// A value of more than one word is replaced whole: a new element, so readers
+// see the old value or the new one, never a mix.
 TEST_P(HashMapTest, UpdateReplacesElement) {
-  auto m = make(spec(BPF_MAP_TYPE_HASH, 4, 8, 2, GetParam()));
+  struct Wide {
+    uint64_t a, b;
+  };
+  auto m = make(spec(BPF_MAP_TYPE_HASH, 4, sizeof(Wide), 2, GetParam()));
   uint32_t k = 1;
-  uint64_t v = 1;
+  Wide v{1, 1};
   ASSERT_EQ(m->update_elem(&k, &v, BPF_ANY), 0);
   ReadSection rl;
-  auto* old_ptr = static_cast<uint64_t*>(m->lookup_elem(&k));
-  v = 2;
+  auto* old_ptr = static_cast<Wide*>(m->lookup_elem(&k));
+  v = {2, 2};
   ASSERT_EQ(m->update_elem(&k, &v, BPF_ANY), 0);
-  auto* new_ptr = static_cast<uint64_t*>(m->lookup_elem(&k));
+  auto* new_ptr = static_cast<Wide*>(m->lookup_elem(&k));
   EXPECT_NE(old_ptr, new_ptr);
-  EXPECT_EQ(*old_ptr, 1u);  // a program holding the old value still reads it
-  EXPECT_EQ(*new_ptr, 2u);
+  EXPECT_EQ(old_ptr->a, 1u);  // a program holding the old value still reads it
+  EXPECT_EQ(old_ptr->b, 1u);
+  EXPECT_EQ(new_ptr->a, 2u);
+  EXPECT_EQ(new_ptr->b, 2u);
+}
+
+// A one-word value of a preallocated map is replaced by one atomic store into
+// the element it has: no element from the pool, none waiting out a grace
+// period, however many updates a read-side section makes. Without
+// preallocation the element is replaced, as above.
+TEST_P(HashMapTest, WordValueOfPreallocatedMapUpdatesInPlace) {
+  const bool prealloc = GetParam() == 0;
+  for (uint32_t value_size : {1u, 4u, 8u}) {
+    auto m = make(spec(BPF_MAP_TYPE_HASH, 4, value_size, 2, GetParam()));
+    uint32_t k = 1;
+    uint64_t v = 1;
+    ASSERT_EQ(m->update_elem(&k, &v, BPF_ANY), 0);
+    ReadSection rl;
+    auto* first = static_cast<uint8_t*>(m->lookup_elem(&k));
+    for (uint64_t i = 2; i < 5000; i++) {
+      v = i;
+      ASSERT_EQ(m->update_elem(&k, &v, i % 2 ? BPF_EXIST : BPF_ANY), 0);
+    }
+    auto* last = static_cast<uint8_t*>(m->lookup_elem(&k));
+    EXPECT_EQ(last == first, prealloc) << value_size;
+    uint64_t out = 0;
+    std::memcpy(&out, last, value_size);
+    EXPECT_EQ(out, 4999u & (value_size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * value_size)) - 1)) << value_size;
+    EXPECT_EQ(count_of(m), 1u);
+    EXPECT_EQ(m->update_elem(&k, &v, BPF_NOEXIST), -EEXIST);
+  }
 }
 
 TEST_P(HashMapTest, OddKeyAndValueSizes) {
@@ -236,6 +270,26 @@ TEST(LruHash, InsertIntoFullMapEvictsLeastRecentlyUsed) {
   EXPECT_EQ(m->update_elem(&k9, &k9, BPF_EXIST), -ENOENT);
   EXPECT_EQ(m->delete_elem(&k5), 0);
   EXPECT_EQ(count_of(m), 3u);
+}
+
+// An update of an existing key (in place for one-word values) counts as a use.
+TEST(LruHash, UpdatingAKeyKeepsItFromEviction) {
+  for (uint32_t value_size : {4u, 16u}) {
+    auto m = make(spec(BPF_MAP_TYPE_LRU_HASH, 4, value_size, 4));
+    uint8_t v[16] = {};
+    for (uint32_t k = 1; k <= 4; k++) ASSERT_EQ(m->update_elem(&k, v, BPF_ANY), 0);
+    uint32_t k1 = 1;
+    v[0] = 42;
+    ASSERT_EQ(m->update_elem(&k1, v, BPF_EXIST), 0);
+    uint32_t k5 = 5;
+    ASSERT_EQ(m->update_elem(&k5, v, BPF_NOEXIST), 0);
+    uint8_t out[16] = {};
+    ASSERT_EQ(m->sys_lookup(&k1, out), 0) << value_size;
+    EXPECT_EQ(out[0], 42) << value_size;
+    uint32_t k2 = 2;
+    EXPECT_EQ(m->sys_lookup(&k2, out), -ENOENT) << value_size;
+    EXPECT_EQ(count_of(m), 4u);
+  }
 }
 
 TEST(LruHash, ManyInsertsKeepTheNewestAndHotKeys) {

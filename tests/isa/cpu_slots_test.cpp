@@ -1,0 +1,44 @@
+// A thread that cannot get a CPU slot does not run programs: the run returns
+// -EBUSY (as a 64-bit value) without executing anything. Runs in its own
+// process with HOSTBPF_POSSIBLE_CPUS=1 (see CMakeLists.txt), so a second
+// thread finds the only slot taken by the first.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <thread>
+
+#include "asm.h"
+#include "base/cpu.h"
+#include "exec/executable.h"
+
+namespace hostbpf {
+namespace {
+
+using namespace test;
+
+thread_local int g_calls = 0;
+uint64_t count_call(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return ++g_calls; }
+
+TEST(CpuSlots, ASecondThreadWithoutASlotGetsEbusy) {
+  ASSERT_STREQ(std::getenv("HOSTBPF_POSSIBLE_CPUS"), "1");
+  ASSERT_EQ(possible_cpus(), 1u);
+  exec::PrepareOptions opts;
+  opts.helper_overrides = {{3000, &count_call}};
+  auto e = exec::interpret(Prog{call_helper(3000), exit_insn()}, opts);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ((*e)->run(0), 1u);  // this thread takes slot 0
+  uint64_t other = 0;
+  int other_calls = -1;
+  std::thread t([&] {
+    other = (*e)->run(0);
+    other_calls = g_calls;
+  });
+  t.join();
+  EXPECT_EQ(other, static_cast<uint64_t>(-EBUSY));
+  EXPECT_EQ(other_calls, 0);  // the program did not run
+  EXPECT_EQ((*e)->run(0), 2u);  // the first thread keeps its slot
+}
+
+}  // namespace
+}  // namespace hostbpf
