@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "btf/builder.h"
+#include "btf/host_types.h"
 #include "isa/validate.h"
 #include "runtime/state.h"
 
@@ -22,7 +24,33 @@ void TraceToHost::write(std::string_view line) {
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
 
-RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.trace) { env.trace = &trace; }
+RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.trace) {
+  env.trace = &trace;
+  // The host BTF holds at least what programs expect from vmlinux.h.
+  btf::BtfBuilder b;
+  btf::add_standard_types(b);
+  auto built = b.finish();
+  host = {"vmlinux", built.ok() ? *built : btf::Btf::empty(), false};
+  kfuncs.add_owner(&host);
+}
+
+void RuntimeState::add_kfunc_address(const module::BtfOwner* owner, uint32_t id, const void* addr) {
+  std::lock_guard<std::mutex> lock(ksyms_mu);
+  ksyms[{owner, id}] = addr;
+}
+
+const void* RuntimeState::kfunc_address(const module::BtfOwner* owner, uint32_t id) const {
+  std::lock_guard<std::mutex> lock(ksyms_mu);
+  auto it = ksyms.find({owner, id});
+  return it == ksyms.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<module::Module> RuntimeState::module_of(const module::BtfOwner* owner) const {
+  std::lock_guard<std::mutex> lock(modules_mu);
+  for (const auto& m : modules)
+    if (m->owner() == owner) return m;
+  return nullptr;
+}
 
 std::shared_ptr<maps::TailCallTarget> RuntimeState::find_prog(uint32_t id) {
   std::lock_guard<std::mutex> lock(progs_mu);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,8 @@
 
 #include "exec/executable.h"
 #include "exec/run_env.h"
+#include "kfunc/kfunc_set.h"
+#include "module/module.h"
 #include "hostbpf/hostbpf.h"
 #include "maps/map.h"
 #include "object/object_spec.h"
@@ -41,6 +44,24 @@ struct RuntimeState {
   std::unordered_map<uint32_t, std::weak_ptr<exec::Executable>> progs_by_id;
   std::shared_ptr<maps::TailCallTarget> find_prog(uint32_t id);
   void register_prog(uint32_t id, const std::shared_ptr<exec::Executable>& exe);
+
+  /// The host's BTF (vmlinux's counterpart): owner "vmlinux", is_module false.
+  /// Every module's split BTF sits on top of host.btf.
+  module::BtfOwner host;
+  /// Every owner's kfunc sets and destructors (the host's first).
+  kfunc::KfuncRegistry kfuncs;
+
+  /// kallsyms: where each registered kfunc lives, by (owner, FUNC id).
+  void add_kfunc_address(const module::BtfOwner* owner, uint32_t id, const void* addr);
+  const void* kfunc_address(const module::BtfOwner* owner, uint32_t id) const;
+  /// The module whose BTF `owner` is; nullptr for the host (which is never
+  /// referenced or unloaded).
+  std::shared_ptr<module::Module> module_of(const module::BtfOwner* owner) const;
+
+  mutable std::mutex ksyms_mu;
+  std::map<std::pair<const module::BtfOwner*, uint32_t>, const void*> ksyms;
+  mutable std::mutex modules_mu;
+  std::vector<std::shared_ptr<module::Module>> modules;  // loaded, in load order
 };
 
 /// Process-wide ids, like the kernel's prog and map ids.
