@@ -157,6 +157,9 @@ int check_arg(Env& env, int regno, ArgType type, ArgType prev, ArgMeta& meta) {
       return check_ptr_off_reg(env, r, regno);
     case ArgType::PtrToFunc:
       if (int err = expect(env, regno, RegType::Func)) return err;
+      // check_func_arg_reg_off: a callback must be the subprogram's address
+      // itself (arithmetic on it is allowed, passing the result is not).
+      if (int err = check_ptr_off_reg(env, r, regno)) return err;
       meta.subprog = r.subprog;
       return 0;
     case ArgType::PtrToStackOrNull:

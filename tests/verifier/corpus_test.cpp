@@ -65,7 +65,9 @@ TEST_P(VerifierCorpus, VerdictAndMessages) {
   // verification, by the instruction validator, has a message and no log).
   const std::string seen = o.loaded ? o.log : o.message + "\n" + o.log;
   // The one-line message names the problem, never the source line before it.
-  if (!o.loaded) EXPECT_EQ(o.message.find("): ; "), std::string::npos) << o.message;
+  if (!o.loaded) {
+    EXPECT_EQ(o.message.find("): ; "), std::string::npos) << o.message;
+  }
   const int missing = first_missing_msg(seen, p.msgs);
   EXPECT_EQ(missing, -1) << p << "\nmissing (in order) from hostbpf's message and log: \""
                          << p.msgs[missing < 0 ? 0 : missing] << "\"\nmessage: " << o.message << "\nlog:\n"

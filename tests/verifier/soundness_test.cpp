@@ -120,6 +120,29 @@ TEST(SoundnessRegression, MaybeNullEqualToCtxIsNotProvenNonNull) {
   EXPECT_EQ(r.violation->kind, exec::ViolationKind::NotAPointer) << r.violation->to_string();
 }
 
+// Found by a 20-minute run (seed 2001199): arithmetic on a callback's address
+// is allowed, but passing the moved pointer to bpf_loop was accepted too, and
+// the verifier checked the subprogram while the run jumped 16 slots before it.
+// The kernel's check_func_arg_reg_off refuses any offset (__check_ptr_off_reg;
+// not checked on a running kernel: it needs func_info for a raw program).
+Prog moved_callback() {
+  Prog p = {st(BPF_DW, 10, -16, 0), mov64_imm(1, 2)};
+  lddw(p, 2, 7, BPF_PSEUDO_FUNC);  // the callback at insn 10
+  return p + Prog{mov64_reg(3, 10), alu64_imm(BPF_ADD, 2, -16), mov64_imm(4, 0), call_helper(BPF_FUNC_loop),
+                  mov64_imm(0, 0), exit_insn(),
+                  // callback(index, ctx): return 0
+                  mov64_imm(0, 0), exit_insn()};
+}
+
+TEST(SoundnessRegression, CallbackPointerWithAnOffsetIsRefused) {
+  EXPECT_REJECTED(VerifyCase{moved_callback()}, "negative offset func ptr R2 off=-16 disallowed");
+  Prog unmoved = moved_callback();
+  unmoved[5] = alu64_imm(BPF_ADD, 2, 0);
+  EXPECT_ACCEPTED(VerifyCase{unmoved});
+  auto r = run_checked(moved_callback());
+  ASSERT_EQ(r.status, exec::CheckedResult::Status::Violation);
+}
+
 // ---- the generator over fixed seeds ----
 
 uint64_t env_u64(const char* name, uint64_t dflt) {
