@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "exec/executable.h"
+#include "exec/helper_internal.h"
 #include "exec/helpers.h"
 #include "isa/opcode_table.h"
 #include "maps/ringbuf.h"
@@ -28,6 +29,7 @@ const char* region_kind_name(RegionKind k) {
     case RegionKind::PacketMeta: return "packet metadata";
     case RegionKind::Ringbuf: return "ringbuf record";
     case RegionKind::Object: return "object";
+    case RegionKind::Host: return "host memory";
   }
   return "?";
 }
@@ -335,7 +337,7 @@ class Run {
     uint64_t best_dist = UINT64_MAX;
     for (size_t i = 1; i < regions_.size(); i++) {
       const MemRegion& r = regions_[i].info;
-      if (r.kind == RegionKind::Object) continue;
+      if (r.kind == RegionKind::Object || r.kind == RegionKind::Host) continue;
       uint64_t dist = 0;
       if (addr + size <= r.start) dist = r.start - (addr + size);
       else if (addr >= r.start + r.size) dist = addr - (r.start + r.size);
@@ -351,6 +353,11 @@ class Run {
     const uint32_t a = add_region(kind, addr, m->spec().value_size, !rdonly, "map '" + m->spec().name + "' value");
     value_allocs_.emplace(addr, a);
     return a;
+  }
+  // The one region every kfunc result points into (checked_interpreter.h).
+  uint32_t host_region() {
+    if (!host_alloc_) host_alloc_ = add_region(RegionKind::Host, 0, UINT64_MAX, false, "host memory from kfuncs");
+    return host_alloc_;
   }
   uint32_t object_region(uint64_t addr, std::string name) {
     auto it = object_allocs_.find(addr);
@@ -430,6 +437,7 @@ class Run {
   bool do_atomic(int32_t pc, const Insn& in, Regs& r);
   bool do_lddw(int32_t pc, const Insn* in, Regs& r);
   bool do_helper(int32_t pc, const Insn& in, Regs& r);
+  bool do_kfunc(int32_t pc, const Insn& in, Regs& r);
   bool check_helper_args(int32_t pc, const verifier::HelperProto& p, Regs& r, maps::Map** map);
   bool write_reg(int32_t pc, Regs& r, int regno, uint64_t v, Taint t) {
     if (regno == isa::kFramePointer)
@@ -474,6 +482,7 @@ class Run {
   std::unordered_map<int32_t, std::unique_ptr<CheckedCallback>> callbacks_;
   std::unordered_map<uint64_t, CheckedCallback*> callback_addrs_;
   uint32_t ctx_alloc_ = 0;
+  uint32_t host_alloc_ = 0;
 };
 
 Region* Run::check_access(int32_t pc, const Regs& r, int regno, uint64_t addr, uint64_t size, Access a) {
@@ -487,6 +496,14 @@ Region* Run::check_access(int32_t pc, const Regs& r, int regno, uint64_t addr, u
   Region& reg = regions_[t.alloc];
   const MemRegion& m = reg.info;
   const char* what = a == Access::HelperRead || a == Access::HelperWrite ? "helper access through" : "access through";
+  if (m.kind == RegionKind::Host) {
+    if (write)
+      return violation(ViolationKind::Forbidden, pc, format("write %s R%d into host memory a kfunc returned", what, regno),
+                       addr, size, write, &reg),
+             nullptr;
+    depend(pc, "reads host memory through a kfunc's pointer");
+    return &reg;
+  }
   if (!m.live)
     return violation(ViolationKind::OutOfBounds, pc, format("%s R%d into a region that is no longer live", what, regno),
                      addr, size, write, &reg),
@@ -655,9 +672,9 @@ bool Run::step(int32_t& pc, Regs& r, bool& exited) {
         return true;
       }
       if (in.src_reg == BPF_PSEUDO_KFUNC_CALL) {
-        res_.unsupported = "kfunc call";
-        stop(CheckedResult::Status::Unsupported);
-        return false;
+        if (!do_kfunc(pc, in, r)) return false;
+        pc++;
+        return true;
       }
       if (!do_helper(pc, in, r)) return false;
       pc++;
@@ -755,6 +772,14 @@ bool Run::do_load(int32_t pc, const Insn& in, Regs& r) {
   Region* reg = check_access(pc, r, in.src_reg, addr, size, Access::Read);
   if (!reg) return false;
   uint64_t v = 0;
+  if (reg->info.kind == RegionKind::Host) {
+    // Unsized host memory: read it fault-safely and keep the host provenance
+    // (a pointer member gives another host pointer).
+    if (!read_nofault(&v, reinterpret_cast<const void*>(addr), size)) v = 0;
+    if (BPF_MODE(in.code) == BPF_MEMSX) v = size == 1 ? sext(static_cast<int8_t>(v)) : size == 2 ? sext(static_cast<int16_t>(v))
+                                            : size == 4 ? sext(static_cast<int32_t>(v)) : v;
+    return write_reg(pc, r, in.dst_reg, v, Taint{host_region(), false});
+  }
   std::memcpy(&v, reinterpret_cast<const void*>(addr), size);
   if (BPF_MODE(in.code) == BPF_MEMSX) {
     switch (size) {
@@ -1057,6 +1082,34 @@ bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
     stop(CheckedResult::Status::Ok);
     return false;
   }
+  return true;
+}
+
+HOSTBPF_CALLS_KFUNCS
+bool Run::do_kfunc(int32_t pc, const Insn& in, Regs& r) {
+  const PrepareOptions::KfuncBinding* k = nullptr;
+  for (const auto& b : opts_.kfuncs)
+    if (b.btf_id == in.imm && b.btf_fd_idx == in.off) k = &b;
+  if (!k) {
+    res_.unsupported = format("kfunc call (btf_id %d, off %d) without a binding", in.imm, in.off);
+    stop(CheckedResult::Status::Unsupported);
+    return false;
+  }
+  uint64_t r0 = k->fn(r.v[1], r.v[2], r.v[3], r.v[4], r.v[5]);
+  switch (k->ret_ext) {
+    case 1: r0 = static_cast<uint8_t>(r0); break;
+    case 2: r0 = static_cast<uint16_t>(r0); break;
+    case 4: r0 = static_cast<uint32_t>(r0); break;
+    case -1: r0 = sext(static_cast<int8_t>(r0)); break;
+    case -2: r0 = sext(static_cast<int16_t>(r0)); break;
+    case -4: r0 = sext(static_cast<int32_t>(r0)); break;
+    default: break;
+  }
+  for (int i = 1; i <= 5; i++) r.init[i] = false;
+  r.v[0] = r0;
+  r.t[0] = Taint{host_region(), false};
+  r.init[0] = true;
+  depend(pc, "calls a kfunc");
   return true;
 }
 

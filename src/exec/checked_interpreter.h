@@ -30,7 +30,16 @@
 // The checked interpreter calls the real helpers (exec/helpers.h) on the real
 // maps (src/maps); bpf_loop callbacks run back in the checked interpreter.
 // Like any run it must happen inside an RCU read-side section with an
-// EnvScope installed. Tail calls and kfunc calls end the run as Unsupported.
+// EnvScope installed. Tail calls end the run as Unsupported.
+//
+// kfunc calls (fixed-up form, bound by CheckedOptions::kfuncs) call the host
+// function. What a kfunc returns is host memory (or a number) this model
+// cannot size, so R0 gets the provenance of one "host" region: reads through
+// it are not bounds-checked and are made fault-safe (0 when unreadable, as
+// the executor's probe loads), writes through it are violations (the
+// verifier allows none), and the run counts as address-dependent (a kfunc's
+// result is not a function of the program's inputs). kfunc arguments are not
+// checked against the kfunc's prototype here.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +51,7 @@
 
 #include "hostbpf/error.h"
 #include "isa/insn.h"
+#include "exec/executable.h"
 #include "maps/map.h"
 
 namespace hostbpf::exec {
@@ -54,6 +64,7 @@ enum class RegionKind : uint8_t {
   PacketMeta,  // XDP: [data_meta, data)
   Ringbuf,     // a reserved ring buffer record
   Object,      // a map or callback: a pointer that is not memory (size 0)
+  Host,        // memory a kfunc returned: reads unchecked and fault-safe, no writes
 };
 const char* region_kind_name(RegionKind k);
 
@@ -104,6 +115,9 @@ struct CheckedOptions {
   /// subprogram in start order). Empty: 512 bytes per frame.
   std::vector<int32_t> stack_depth;
   uint64_t insn_limit = uint64_t{1} << 22;  // per run, callbacks included
+  /// kfunc calls of the fixed-up form: (imm, off) -> host function. A call
+  /// without a binding ends the run as Unsupported.
+  std::vector<PrepareOptions::KfuncBinding> kfuncs;
 };
 
 struct CheckedInput {

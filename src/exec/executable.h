@@ -14,6 +14,18 @@
 #include "isa/insn.h"
 #include "maps/prog_array.h"
 
+/// kfuncs are host functions of their own C++ types, called through the
+/// helper ABI's type (five uint64_t in, uint64_t out): on x86-64 SysV the
+/// argument registers line up, and returns narrower than 64 bits are widened
+/// by the caller (PrepareOptions::KfuncBinding::ret_ext), as the kernel's JIT
+/// calls kfuncs. Clang's -fsanitize=function would report every such call, so
+/// the functions that make them are exempt from that one check.
+#if defined(__clang__)
+#define HOSTBPF_CALLS_KFUNCS __attribute__((no_sanitize("function")))
+#else
+#define HOSTBPF_CALLS_KFUNCS
+#endif
+
 namespace hostbpf::exec {
 
 /// A BPF subprogram as a value: what `LDDW rX, BPF_PSEUDO_FUNC` loads and what
@@ -49,12 +61,17 @@ struct PrepareOptions {
   std::vector<HelperOverride> helper_overrides;
   bool allow_callx = false;  // `callx rN`: call the helper whose id is in rN
   /// BPF_PSEUDO_KFUNC_CALL targets: the call's (imm, off) = (BTF id, BTF fd
-  /// index, 0 for the host BTF) bound to a native function of the helper ABI. A
-  /// kfunc call with no binding is a prepare-time error.
+  /// index, 0 for the host BTF) bound to the host function, called directly
+  /// with R1-R5 (the SysV argument registers line up). A kfunc call with no
+  /// binding is a prepare-time error.
   struct KfuncBinding {
     int32_t btf_id;
     int16_t btf_fd_idx;
     uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+    /// A return narrower than 64 bits: its size in bytes, negative when signed
+    /// (R0 is zero- or sign-extended from it, since the C ABI leaves the upper
+    /// bits unspecified); 0 for 64-bit, pointer and void returns.
+    int8_t ret_ext = 0;
   };
   std::vector<KfuncBinding> kfuncs;
   /// Per instruction: the map that the helper call there is proven to pass
@@ -63,6 +80,11 @@ struct PrepareOptions {
   /// bpf_map_lookup_elem calls to the map's own lookup at prepare time (the
   /// kernel's map_gen_lookup): a direct call, or inline code for arrays.
   std::vector<maps::Map*> call_maps;
+  /// Per instruction: loads the verifier could not prove safe to dereference
+  /// directly (InsnFacts::probe_mem, reads through untrusted PTR_TO_BTF_ID).
+  /// They read fault-safely and give 0 when the address is unreadable, as the
+  /// kernel's BPF_PROBE_MEM loads do. Empty: none.
+  std::vector<bool> probe_mem;
 };
 
 class Executable : public maps::TailCallTarget {

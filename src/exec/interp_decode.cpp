@@ -144,6 +144,19 @@ Handler mem_handler(const isa::Insn& in, isa::OpKind kind) {
   }
 }
 
+// The call handler for a kfunc by how its return value must be widened.
+Handler kfunc_handler(int8_t ret_ext) {
+  switch (ret_ext) {
+    case 1: return H_CALL_KFUNC_ZX8;
+    case 2: return H_CALL_KFUNC_ZX16;
+    case 4: return H_CALL_KFUNC_ZX32;
+    case -1: return H_CALL_KFUNC_SX8;
+    case -2: return H_CALL_KFUNC_SX16;
+    case -4: return H_CALL_KFUNC_SX32;
+    default: return H_CALL_HELPER;
+  }
+}
+
 class Decoder {
  public:
   Decoder(std::span<const isa::Insn> insns, const PrepareOptions& opts, Code& code)
@@ -196,6 +209,10 @@ class Decoder {
       case isa::OpKind::LdImm64: return decode_lddw(i, h);
       case isa::OpKind::Ldx:
       case isa::OpKind::LdxSx:
+        h = mem_handler(in, kind);
+        if (i < opts_.probe_mem.size() && opts_.probe_mem[i])
+          h = static_cast<Handler>(h - (kind == isa::OpKind::Ldx ? H_LDXB - H_PROBE_LDXB : H_LDXSB - H_PROBE_LDXSB));
+        break;
       case isa::OpKind::St:
       case isa::OpKind::Stx: h = mem_handler(in, kind); break;
       case isa::OpKind::Atomic: h = atomic_handler(in); break;
@@ -265,7 +282,7 @@ class Decoder {
       }
       case BPF_PSEUDO_KFUNC_CALL:
         for (const auto& k : opts_.kfuncs)
-          if (k.btf_id == in.imm && k.btf_fd_idx == in.off) return d.fn = k.fn, h = H_CALL_HELPER, Error{};
+          if (k.btf_id == in.imm && k.btf_fd_idx == in.off) return d.fn = k.fn, h = kfunc_handler(k.ret_ext), Error{};
         return fail(i, format("kernel function call with btf_id %d (off %d) is not resolved", in.imm, in.off));
       default: return fail(i, format("BPF_CALL uses reserved fields (src_reg=%d)", in.src_reg));
     }

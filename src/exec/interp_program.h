@@ -13,6 +13,10 @@
 //    call that map's lookup directly (MAP_LOOKUP) or, for arrays, run it inline
 //    (ARRAY_LOOKUP); the `rX = map ll` that precedes such a call (clang always
 //    emits that pair) then continues straight into it (LDDW_*_LOOKUP);
+//  - kfunc calls call the host function directly (CALL_HELPER), or, when it
+//    returns a value narrower than 64 bits, through a handler that widens R0
+//    (CALL_KFUNC_ZX* / SX*);
+//  - loads the verifier marked probe_mem read fault-safely (PROBE_LDX*);
 //  - a pair `rX = rY; rX += imm` (how clang forms every stack pointer) runs as
 //    one handler at the first slot (MOV_ADD64), which then skips the second.
 //    The second slot keeps its own handler, so a jump into it still works.
@@ -68,6 +72,8 @@ namespace hostbpf::exec::interp {
   X(ATOMIC64_ADD) X(ATOMIC64_OR) X(ATOMIC64_AND) X(ATOMIC64_XOR)                                                    \
   X(ATOMIC64_FETCH_ADD) X(ATOMIC64_FETCH_OR) X(ATOMIC64_FETCH_AND) X(ATOMIC64_FETCH_XOR)                            \
   X(ATOMIC64_XCHG) X(ATOMIC64_CMPXCHG)                                                                              \
+  X(CALL_KFUNC_ZX8) X(CALL_KFUNC_ZX16) X(CALL_KFUNC_ZX32) X(CALL_KFUNC_SX8) X(CALL_KFUNC_SX16) X(CALL_KFUNC_SX32)   \
+  X(PROBE_LDXB) X(PROBE_LDXH) X(PROBE_LDXW) X(PROBE_LDXDW) X(PROBE_LDXSB) X(PROBE_LDXSH) X(PROBE_LDXSW)            \
   X(FAULT)
 
 enum Handler : uint16_t {

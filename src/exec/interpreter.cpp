@@ -14,6 +14,7 @@
 
 #include "base/cpu.h"
 #include "base/rcu.h"
+#include "exec/helper_internal.h"
 #include "exec/interp_program.h"
 #include "maps/prog_array.h"
 
@@ -62,6 +63,12 @@ inline T load(uint64_t addr) {
   return v;
 }
 template <class T>
+inline T probe_load(uint64_t addr) {
+  T v{};
+  if (!read_nofault(&v, reinterpret_cast<const void*>(addr), sizeof v)) v = T{};
+  return v;
+}
+template <class T>
 inline void store(uint64_t addr, T v) {
   std::memcpy(reinterpret_cast<void*>(addr), &v, sizeof v);
 }
@@ -74,6 +81,7 @@ struct Frame {
 
 }  // namespace
 
+HOSTBPF_CALLS_KFUNCS
 uint64_t interp_entry(const Executable* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5) {
 #define HOSTBPF_INTERP_LABEL(name) &&L_##name,
   static const void* const kLabels[kNumHandlers] = {HOSTBPF_INTERP_HANDLERS(HOSTBPF_INTERP_LABEL)};
@@ -256,6 +264,15 @@ L_LDXDW: DST = load<uint64_t>(SRC + OFF); NEXT;
 L_LDXSB: DST = static_cast<uint64_t>(static_cast<int64_t>(load<int8_t>(SRC + OFF))); NEXT;
 L_LDXSH: DST = static_cast<uint64_t>(static_cast<int64_t>(load<int16_t>(SRC + OFF))); NEXT;
 L_LDXSW: DST = static_cast<uint64_t>(static_cast<int64_t>(load<int32_t>(SRC + OFF))); NEXT;
+  // Loads through pointers the verifier could not trust (BPF_PROBE_MEM): an
+  // unreadable address gives 0 instead of a fault.
+L_PROBE_LDXB: DST = probe_load<uint8_t>(SRC + OFF); NEXT;
+L_PROBE_LDXH: DST = probe_load<uint16_t>(SRC + OFF); NEXT;
+L_PROBE_LDXW: DST = probe_load<uint32_t>(SRC + OFF); NEXT;
+L_PROBE_LDXDW: DST = probe_load<uint64_t>(SRC + OFF); NEXT;
+L_PROBE_LDXSB: DST = static_cast<uint64_t>(static_cast<int64_t>(probe_load<int8_t>(SRC + OFF))); NEXT;
+L_PROBE_LDXSH: DST = static_cast<uint64_t>(static_cast<int64_t>(probe_load<int16_t>(SRC + OFF))); NEXT;
+L_PROBE_LDXSW: DST = static_cast<uint64_t>(static_cast<int64_t>(probe_load<int32_t>(SRC + OFF))); NEXT;
 L_STB: store<uint8_t>(DST + OFF, static_cast<uint8_t>(pc->f.imm)); NEXT;
 L_STH: store<uint16_t>(DST + OFF, static_cast<uint16_t>(pc->f.imm)); NEXT;
 L_STW: store<uint32_t>(DST + OFF, IMM32); NEXT;
@@ -305,6 +322,18 @@ L_CALL_HELPER:
   reg[0] = pc->fn(reg[1], reg[2], reg[3], reg[4], reg[5]);
   if (__builtin_expect(tls_exit.pending, 0)) goto exit_requested;
   NEXT;
+  // kfuncs returning fewer than 64 bits (the C ABI leaves the rest undefined).
+#define KFUNC_EXT(name, T)                                                                              \
+  L_CALL_KFUNC_##name:                                                                                 \
+  reg[0] = static_cast<uint64_t>(static_cast<T>(pc->fn(reg[1], reg[2], reg[3], reg[4], reg[5])));       \
+  NEXT;
+  KFUNC_EXT(ZX8, uint8_t)
+  KFUNC_EXT(ZX16, uint16_t)
+  KFUNC_EXT(ZX32, uint32_t)
+  KFUNC_EXT(SX8, int8_t)
+  KFUNC_EXT(SX16, int16_t)
+  KFUNC_EXT(SX32, int32_t)
+#undef KFUNC_EXT
   // Bound map lookups (interp_program.h): no helper runs, so there is no exit
   // request to check; r1 holds the map the decoder bound.
 L_MAP_LOOKUP:

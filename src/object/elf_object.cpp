@@ -79,7 +79,7 @@ Result<ObjectSpec> parse(std::span<const uint8_t> bytes, const std::string& name
   Error e = reject_unsupported_sections(*st.elf);
   if (!e) e = read_license_and_version(st);
   if (!e) e = load_btf(st);
-  if (!e) e = check_externs(st);
+  if (!e) e = collect_externs(st);
   if (!e) e = parse_btf_maps(st);
   if (!e) e = add_global_data_maps(st);
   if (!e) e = parse_struct_ops_maps(st);

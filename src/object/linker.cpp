@@ -7,7 +7,8 @@
 //
 // .BTF.ext records (byte offsets within an ELF section) follow the code: the
 // records of each copied function are rebased to the instruction index of the
-// copy, so func_info / line_info index the program's own instructions.
+// copy, so func_info / line_info / CO-RE relocations index the program's own
+// instructions.
 #include <algorithm>
 
 #include "object/parse_error.h"
@@ -34,7 +35,7 @@ Sorted<Rec> sorted(const std::map<std::string, std::vector<Rec>>& in) {
   // clang emits them sorted already; which of two records for one instruction
   // survives (the linker keeps one) only matters for malformed objects.
   for (auto& [sec, v] : out)
-    std::sort(v.begin(), v.end(), [](const Rec& a, const Rec& b) { return a.insn_off < b.insn_off; });
+    std::stable_sort(v.begin(), v.end(), [](const Rec& a, const Rec& b) { return a.insn_off < b.insn_off; });
   return out;
 }
 
@@ -134,11 +135,7 @@ class ProgramLinker {
     const std::string& sec = st_.elf->sections()[f.section].name;
     auto rebase = [&](uint32_t insn_off) { return off + (insn_off / 8 - f.start); };
 
-    auto core = records_in(ctx_.core_relos, sec, f.start, f.count);
-    if (!core.empty())
-      return unsupported("program '{}': function '{}' has a CO-RE relocation ({}) at insn {}; CO-RE is not "
-                         "supported yet", prog_.name, f.name, core_kind_name(core.front().kind),
-                         rebase(core.front().insn_off));
+    if (Error e = add_core_relos(f, sec, rebase)) return e;
 
     for (const ExtFuncInfo& r : records_in(ctx_.func_info, sec, f.start, f.count)) {
       if (r.insn_off % 8 != 0) return misaligned("func_info", sec, r.insn_off);
@@ -163,6 +160,27 @@ class ProgramLinker {
       if (ctx_.line_bytes > kMaxLineInfoBytes)
         return Error(-E2BIG, fmt::format(".BTF.ext: line_info text exceeds {} bytes in all", kMaxLineInfoBytes));
       prog_.line_info.push_back(std::move(li));
+    }
+    return {};
+  }
+
+  // CO-RE relocations follow their instructions into the program; they are
+  // applied at load, against the BTF of the runtime (object/core_relo.h).
+  template <class Rebase>
+  Error add_core_relos(const Function& f, const std::string& sec, Rebase rebase) {
+    auto core = records_in(ctx_.core_relos, sec, f.start, f.count);
+    if (core.empty()) return {};
+    const ExtCoreRelo* first = ctx_.core_relos.at(sec).data();
+    for (const ExtCoreRelo& r : core) {
+      if (r.insn_off % 8 != 0) return misaligned("core_relo", sec, r.insn_off);
+      if (!btf__type_by_id(st_.btf(), r.type_id) || r.type_id == 0)
+        return malformed(".BTF.ext: CO-RE relocation ({}) in '{}' refers to type [{}], which is not in .BTF",
+                         core_kind_name(r.kind), f.name, r.type_id);
+      if (!btf__name_by_offset(st_.btf(), r.access_str_off))
+        return malformed(".BTF.ext: CO-RE relocation ({}) in '{}': access string offset {} is not a BTF string",
+                         core_kind_name(r.kind), f.name, r.access_str_off);
+      prog_.core_relos.push_back(
+          {rebase(r.insn_off), r.type_id, r.access_str_off, r.kind, static_cast<uint32_t>(&r - first)});
     }
     return {};
   }

@@ -8,6 +8,13 @@
 //   LDDW  src=BPF_PSEUDO_FUNC           imm = pc-relative offset of a subprogram
 //   CALL  src=BPF_PSEUDO_CALL           imm = pc-relative offset of a subprogram
 //   CALL  src=0                         imm = helper id
+//   CALL  src=BPF_PSEUDO_KFUNC_CALL     imm = index into ObjectSpec::ksyms, off = 0
+//   LDDW  src=BPF_PSEUDO_BTF_ID         imm = index into ObjectSpec::ksyms (the
+//                                       address of an extern kfunc, as in
+//                                       bpf_ksym_exists(kfunc)), next imm = 0
+// Loading resolves a ksym index to a FUNC in the host's or a module's BTF
+// (libbpf's bpf_object__resolve_externs); the verifier reads the loader's form
+// with that table, and the executor gets the host address.
 #pragma once
 
 #include <bpf/btf.h>
@@ -44,6 +51,16 @@ struct LineInfo {
   uint32_t col;
 };
 
+/// One CO-RE relocation (.BTF.ext core_relo record), relative to the program
+/// it is in; applied at load (object/core_relo.h).
+struct CoreRelo {
+  uint32_t insn_idx;        // instruction index in ProgramSpec::insns
+  uint32_t type_id;         // root type in the object's BTF
+  uint32_t access_str_off;  // "0:1:2" access string, in the object's BTF strings
+  uint32_t kind;            // enum bpf_core_relo_kind
+  uint32_t relo_idx;        // its index among its ELF section's records (libbpf's "relo #N")
+};
+
 struct ProgramSpec {
   std::string name;            // the function's symbol name
   std::string section;         // "xdp", "syscall", "struct_ops/foo", ...
@@ -60,6 +77,7 @@ struct ProgramSpec {
   std::vector<isa::Insn> insns;
   std::vector<FuncInfo> func_info;   // sorted by insn_off; [0] is the main function
   std::vector<LineInfo> line_info;   // sorted by insn_off
+  std::vector<CoreRelo> core_relos;  // sorted by insn_idx; not yet applied
 };
 
 struct MapDef {
@@ -84,6 +102,15 @@ struct MapDef {
   bool struct_ops_link = false;         // from .struct_ops.link: attached with a link (BPF_F_LINK)
 };
 
+/// An `extern <proto> __ksym;` function: a BTF FUNC with extern linkage listed
+/// in the object's `.ksyms` DATASEC (libbpf's EXT_KSYM of a function).
+struct KsymSpec {
+  std::string name;        // as declared, with any ___flavor suffix
+  uint32_t func_id = 0;    // the BTF FUNC in ObjectSpec::btf
+  uint32_t proto_id = 0;   // its FUNC_PROTO
+  bool weak = false;       // __weak: may stay unresolved
+};
+
 struct ObjectSpec {
   std::string name;                 // object name (file name without .bpf.o / .o)
   std::string license;              // from the "license" section; empty if none
@@ -91,6 +118,7 @@ struct ObjectSpec {
   std::vector<ProgramSpec> programs;  // entry programs only (not .text subprograms)
   std::vector<MapDef> maps;
   BtfPtr btf;                       // the object's BTF; null if it has none
+  std::vector<KsymSpec> ksyms;      // extern kfuncs, in symbol-table order
 };
 
 /// Parses an ELF object from memory. `name` is used in error messages and as the

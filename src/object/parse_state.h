@@ -58,6 +58,7 @@ struct ParseState {
   std::vector<uint32_t> program_function;             // ObjectSpec::programs index -> function id
   std::map<std::pair<uint32_t, uint64_t>, uint32_t> struct_ops_at;  // (section, offset) -> map index
 
+  std::unordered_map<std::string, uint32_t> ksym_index;   // extern kfunc name -> ObjectSpec::ksyms index
   std::unordered_map<std::string, uint32_t> datasec_ids;  // DATASEC name -> BTF id (first of a name)
 
   struct btf* btf() const { return spec.btf.get(); }
@@ -69,7 +70,9 @@ struct ParseState {
 };
 
 // Stage entry points; each returns an Error naming what was wrong and where.
-Error check_externs(const ParseState& st);
+/// Collects the extern kfuncs (ObjectSpec::ksyms); any other extern (ksym
+/// variables, .kconfig, externs without BTF) is an error naming it.
+Error collect_externs(ParseState& st);
 /// Fixes DATASEC sizes and offsets and records them in st.datasec_ids.
 Error fixup_btf_datasecs(ParseState& st);
 Error parse_btf_maps(ParseState& st);

@@ -17,7 +17,7 @@ bool reg_not_null(const RegState& r) {
   switch (r.type) {
     case RegType::MapValue: case RegType::MapKey: case RegType::ConstMapPtr: return true;
     case RegType::Mem: return (r.flags & kPtrUntrusted) == 0;
-    case RegType::BtfId: return (r.flags & kPtrTrusted) != 0;
+    case RegType::BtfId: return r.ref_obj_id != 0 || r.flags == kPtrTrusted;  // is_trusted_reg
     default: return false;
   }
 }

@@ -5,6 +5,7 @@
 // check_stack.cpp.
 #include "verifier/check_stack.h"
 #include "verifier/env.h"
+#include "verifier/kfunc_btf.h"
 
 namespace hostbpf::verifier {
 
@@ -186,6 +187,10 @@ int check_mem_access(Env& env, int regno, int32_t insn_off, int size, bool write
       break;
     case RegType::Ctx:
       err = check_ctx(env, regno, static_cast<int32_t>(off), size, write, value_regno);
+      break;
+    case RegType::BtfId:
+      if (reg.maybe_null()) goto invalid;
+      err = check_ptr_to_btf_access(env, regno, off, size, write, value_regno);
       break;
     case RegType::Stack:
       if ((err = check_stack_access_within_bounds(env, regno, off, size, write ? kStackWrite : kStackRead))) return err;

@@ -101,6 +101,20 @@ int check_ld_imm(Env& env, const isa::Insn* insn) {
       dst.map = insn->imm;
       return 0;
     }
+    case BPF_PSEUDO_BTF_ID: {
+      // The address of an extern kfunc (object_spec.h): check_pseudo_btf_id
+      // types a FUNC as rdonly memory of size 0; an unresolved __weak one is
+      // 0, as libbpf leaves it, so `if (bpf_ksym_exists(f))` prunes the call.
+      if (insn->imm < 0 || static_cast<size_t>(insn->imm) >= env.in.kfuncs.size())
+        return env.reject(-EINVAL, "ldimm64 names ksym #%d, but the program has %zu", insn->imm, env.in.kfuncs.size());
+      if (!env.in.kfuncs[static_cast<size_t>(insn->imm)].owner) {
+        dst = RegState::known(0);
+        return 0;
+      }
+      dst = RegState::pointer(RegType::Mem, kMemRdonly);
+      dst.mem_size = 0;
+      return 0;
+    }
     default:
       return env.reject(-EINVAL, "unrecognized bpf_ld_imm64 insn");
   }
@@ -152,7 +166,8 @@ int do_check_insn(Env& env, int32_t& next) {
   if (op == BPF_CALL) {
     if (isa::is_pseudo_call(*insn)) return check_func_call(env, *insn, next);
     if (isa::is_helper_call(*insn)) return check_helper_call(env, *insn, next);
-    return env.reject(-EINVAL, "calling kernel functions is not supported yet");
+    if (isa::is_kfunc_call(*insn)) return check_kfunc_call(env, *insn);
+    return env.reject(-EINVAL, "invalid BPF_CALL insn");
   }
   if (op == BPF_JA) {
     next = env.insn_idx + 1 + (isa::insn_class(*insn) == BPF_JMP ? insn->off : insn->imm);

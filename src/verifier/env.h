@@ -7,6 +7,7 @@
 //   check_jmp.cpp    conditional jumps: scalar refinement, null checks, packet ranges
 //   check_helper.cpp helper calls against their prototypes
 //   check_call.cpp   bpf-to-bpf calls, callbacks, exits, reference leaks
+//   check_kfunc.cpp  kfunc calls (kfunc_args.cpp, kfunc_btf.cpp, btf_struct_access.cpp)
 //   pruning.cpp      explored states, states_equal, loop detection
 //   log.cpp          the kernel's log format
 // Checkers return 0 or a negative errno, after logging the kernel's message
@@ -140,6 +141,12 @@ int check_cond_jmp(Env& env, const isa::Insn& insn, int32_t& next);
 
 // ---- check_helper.cpp ----
 int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next);
+
+// ---- check_kfunc.cpp ----
+int check_kfunc_call(Env& env, const isa::Insn& insn);
+/// add_kfunc_call's checks for every resolved kfunc call, reachable or not
+/// (a GPL-compatible program), before any path is explored.
+int add_kfunc_calls(Env& env);
 
 // ---- check_call.cpp ----
 int check_func_call(Env& env, const isa::Insn& insn, int32_t& next);

@@ -33,7 +33,19 @@ std::string reg_text(const Env& env, const RegState& r) {
 
 }  // namespace
 
-std::string disasm_for_log(const Env& env, int32_t idx) { return isa::disasm_insn(&env.insns[idx], idx); }
+std::string disasm_for_log(const Env& env, int32_t idx) {
+  const isa::Insn& insn = env.insns[idx];
+  if (isa::is_kfunc_call(insn) && insn.imm >= 0 && static_cast<size_t>(insn.imm) < env.in.kfuncs.size()) {
+    // As the kernel prints it: the kfunc's name and its BTF id.
+    const KfuncTarget& k = env.in.kfuncs[static_cast<size_t>(insn.imm)];
+    isa::Insn shown = insn;
+    shown.imm = static_cast<int32_t>(k.id);
+    isa::DisasmNames names;
+    names.kfunc = [&](const isa::Insn*) { return k.name; };
+    return isa::disasm_insn(&shown, idx, names);
+  }
+  return isa::disasm_insn(&insn, idx);
+}
 
 void log_state(Env& env, bool print_all) {
   const FuncState& f = env.cur.cur();

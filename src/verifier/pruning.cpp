@@ -44,7 +44,7 @@ struct IdMap {
 
 bool same_fields(const RegState& a, const RegState& b) {
   return a.type == b.type && a.flags == b.flags && a.off == b.off && a.map == b.map && a.mem_size == b.mem_size &&
-         a.subprog == b.subprog && a.frameno == b.frameno;
+         a.subprog == b.subprog && a.frameno == b.frameno && a.btf == b.btf && a.btf_id == b.btf_id;
 }
 
 bool var_within(const RegState& old, const RegState& cur) { return range_within(old.var, cur.var); }

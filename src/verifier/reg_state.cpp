@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "btf/btf.h"
+
 namespace hostbpf::verifier {
 
 namespace {
@@ -56,6 +58,7 @@ std::string reg_type_str(RegType t, uint8_t flags) {
 std::string reg_state_str(const RegState& r, const std::string& map_name, uint32_t key_size, uint32_t value_size) {
   if (r.type == RegType::Scalar) return scalar_str(r.var, r.id);
   std::string out = reg_type_str(r);
+  if (r.type == RegType::BtfId && r.btf) out += r.btf->name(r.btf_id);
   const bool const_off = tnum_is_const(r.var.var_off);
   if (r.type == RegType::Stack && const_off) {
     return out + log_snum(static_cast<int64_t>(r.var.var_off.value) + r.off);

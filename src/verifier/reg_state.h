@@ -13,6 +13,10 @@
 
 #include "verifier/scalar_bounds.h"
 
+namespace hostbpf::btf {
+class Btf;
+}
+
 namespace hostbpf::verifier {
 
 /// enum bpf_reg_type's base types (the subset hostbpf implements).
@@ -29,7 +33,7 @@ enum class RegType : uint8_t {
   PacketEnd,    // PTR_TO_PACKET_END
   Mem,          // PTR_TO_MEM
   Func,         // PTR_TO_FUNC
-  BtfId,        // PTR_TO_BTF_ID (placeholder for the kfunc/kptr issues)
+  BtfId,        // PTR_TO_BTF_ID: a host (or module) object of type `btf_id` in `btf`
   Buf,          // PTR_TO_BUF (never produced yet; named in helper argument lists)
 };
 
@@ -59,6 +63,9 @@ struct RegState {
   int32_t range = 0;      // PTR_TO_PACKET: bytes known to be inside the packet from off 0
   uint32_t mem_size = 0;  // PTR_TO_MEM
   int32_t subprog = -1;   // PTR_TO_FUNC: callee subprogram
+  /// PTR_TO_BTF_ID: the BTF (host's or a module's) and the struct's id in it.
+  const btf::Btf* btf = nullptr;
+  uint32_t btf_id = 0;
 
   bool is_scalar() const { return type == RegType::Scalar; }
   bool is_pointer() const { return type != RegType::Scalar && type != RegType::NotInit; }
@@ -92,7 +99,7 @@ std::string reg_type_str(RegType t, uint8_t flags);
 inline std::string reg_type_str(const RegState& r) { return reg_type_str(r.type, r.flags); }
 
 /// print_reg_state's text after "R1=": "ctx()", "fp-8", "map_value(map=m,ks=4,vs=8)",
-/// "scalar(smin=...)", "0"... `map_name` is the map's name for map pointers.
+/// "scalar(smin=...)", "0", "ptr_or_null_foo(id=2,ref_obj_id=2)"... `map_name` is the map's name for map pointers.
 std::string reg_state_str(const RegState& r, const std::string& map_name, uint32_t key_size, uint32_t value_size);
 
 }  // namespace hostbpf::verifier

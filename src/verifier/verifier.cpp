@@ -42,7 +42,8 @@ Result<VerifyResult> verify(const VerifyInput& input) {
   Env env(input, *structure);
   if (env.log2())
     for (size_t i = 0; i < structure->subprogs.size(); i++) env.verbose("func#%zu @%u\n", i, structure->subprogs[i].start);
-  int err = run_do_check(env);
+  int err = add_kfunc_calls(env);
+  if (!err) err = run_do_check(env);
   if (!err) {
     if (Error e = check_stack_depth(*structure, env.stats.stack_depth)) {
       env.insn_log_start = env.log.size();

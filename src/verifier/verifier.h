@@ -19,8 +19,14 @@
 //  - Packet comparisons set no AT/BEYOND_PKT_END markers, so a later
 //    comparison of the same pointers is not predicted as in the kernel.
 //  - Loads from frozen read-only maps give unknown scalars, not constants.
-//  - No return-value range checks per program type; no kfunc calls yet
-//    ("calling kernel functions is not supported yet"); LD_ABS/IND rejected.
+//  - No return-value range checks per program type; LD_ABS/IND rejected.
+//  - kfunc calls (check_kfunc.cpp) follow check_kfunc_call for plain kfuncs:
+//    flags ACQUIRE, RELEASE, RET_NULL, TRUSTED_ARGS, RCU, SLEEPABLE and
+//    DESTRUCTIVE; scalar, __k, memory (+__sz/__szk, __opt), __nullable, __ign,
+//    ctx and struct-pointer arguments. Iterators, dynptrs, callbacks, graph
+//    (list/rbtree) and the other special argument kinds are refused with a
+//    message naming the argument; there are no RCU read sections yet, so
+//    KF_RCU accepts trusted (referenced) pointers.
 //  - Only the helpers hostbpf implements may be called (helper_protos.h);
 //    __sk_buff's `sk` field is refused rather than typed as a socket.
 //  - The differences the verifier corpus shows against a running kernel are
@@ -36,10 +42,26 @@
 
 #include "hostbpf/error.h"
 #include "isa/insn.h"
+#include "kfunc/kfunc_set.h"
 #include "maps/map.h"
+#include "module/btf_owner.h"
 #include "object/object_spec.h"
 
 namespace hostbpf::verifier {
+
+/// An extern kfunc of the program, as loading resolved it (the kernel's
+/// bpf_kfunc_desc): CALL BPF_PSEUDO_KFUNC_CALL and LDDW BPF_PSEUDO_BTF_ID in
+/// the loader's form index these (object_spec.h).
+struct KfuncTarget {
+  /// The kernel's name of the function (the program's, ___flavor included,
+  /// when unresolved).
+  std::string name;
+  /// Whose BTF holds the FUNC; nullptr for an unresolved __weak kfunc, which
+  /// only unreachable code may call.
+  const module::BtfOwner* owner = nullptr;
+  uint32_t id = 0;             // the FUNC's id in owner->btf
+  const void* addr = nullptr;  // the host function
+};
 
 struct VerifyInput {
   /// The program in the loader's form (object_spec.h): maps by index.
@@ -57,6 +79,13 @@ struct VerifyInput {
   /// env->allow_uninit_stack (CAP_PERFMON); false gives the unprivileged
   /// "invalid read from stack off %d+%d size %d" rejections.
   bool allow_uninit_stack = true;
+  /// The program's extern kfuncs by ksym index, and the registry that says
+  /// which of them this program type may call, with which flags.
+  std::span<const KfuncTarget> kfuncs;
+  const kfunc::KfuncRegistry* kfunc_registry = nullptr;
+  bool sleepable = false;           // BPF_F_SLEEPABLE
+  bool allow_destructive = false;   // capable(CAP_SYS_BOOT): KF_DESTRUCTIVE kfuncs
+  std::string prog_name;            // for kfunc filters (ProgInfo)
 };
 
 /// What an instruction saw, merged over every path that reached it.
@@ -72,6 +101,12 @@ struct InsnFacts {
   /// Loads through a ctx pointer (for the ctx rewrite fixups): the field's
   /// result kind (PTR_TO_PACKET...); 0 when not a ctx access.
   uint8_t ctx_load_kind = 0;
+  /// kfunc calls: the ksym index (KfuncTarget) the call resolves to.
+  int32_t kfunc = -1;
+  /// Loads through a PTR_TO_BTF_ID that is not trusted on some path: the
+  /// executor must read fault-safely there (the kernel's BPF_PROBE_MEM) and
+  /// give 0 when the address is unreadable.
+  bool probe_mem = false;
 };
 
 struct VerifyStats {

@@ -37,17 +37,17 @@ TEST(Unsupported, LegacyMapsSection) {
   EXPECT_THAT(e.message(), HasSubstr("legacy"));
 }
 
-TEST(Unsupported, ExternKfunc) {
-  Error e = compiled_error("extern_kfunc.bpf.o");
-  EXPECT_EQ(e.code(), -EOPNOTSUPP);
-  EXPECT_THAT(e.message(), HasSubstr("extern 'bpf_host_thing' (kfunc) is not supported yet"));
-}
-
-TEST(Unsupported, CoreRelocation) {
-  Error e = compiled_error("core_relo.bpf.o");
-  EXPECT_EQ(e.code(), -EOPNOTSUPP);
-  EXPECT_THAT(e.message(), HasSubstr("program 'reads_core'"));
-  EXPECT_THAT(e.message(), HasSubstr("CO-RE"));
+TEST(Externs, KfuncCallInTheLoadersForm) {
+  // Extern kfuncs parse (tests/verifier/kfunc covers resolving and calling them).
+  auto spec = parse_object(read_object("extern_kfunc.bpf.o"), "extern_kfunc.bpf.o");
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  ASSERT_EQ(spec->ksyms.size(), 1u);
+  EXPECT_EQ(spec->ksyms[0].name, "bpf_host_thing");
+  EXPECT_FALSE(spec->ksyms[0].weak);
+  bool found = false;
+  for (const auto& insn : spec->programs.at(0).insns)
+    if (isa::is_kfunc_call(insn)) found = insn.imm == 0 && insn.off == 0;
+  EXPECT_TRUE(found);
 }
 
 TEST(Unsupported, MapInMap) {

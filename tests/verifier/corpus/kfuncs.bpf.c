@@ -11,10 +11,10 @@ extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym;
 extern int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym;
 extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
 
-/* An open-coded iterator loop: kfuncs, which hostbpf cannot call yet. */
+/* An open-coded iterator loop: kfuncs hostbpf does not provide. */
 SEC("syscall")
-__failure __msg("(kfunc) is not supported yet")
-__hostbpf_differs("kfunc calls are not supported yet (open-coded iterators are kfuncs)")
+__failure __msg("not found in kernel or module BTFs")
+__hostbpf_differs("hostbpf has no bpf_iter_num kfuncs (open-coded iterators): the extern is not resolved")
 int open_coded_iterator(void *ctx)
 {
 	struct bpf_iter_num it;
@@ -31,8 +31,8 @@ extern void bpf_rcu_read_lock(void) __ksym;
 extern void bpf_rcu_read_unlock(void) __ksym;
 
 SEC("xdp")
-__failure __msg("(kfunc) is not supported yet")
-__hostbpf_differs("kfunc calls are not supported yet")
+__failure __msg("not found in kernel or module BTFs")
+__hostbpf_differs("hostbpf has no bpf_iter_num / bpf_rcu_read_lock kfuncs: the object's externs are not resolved")
 int rcu_read_section(struct xdp_md *ctx)
 {
 	bpf_rcu_read_lock();
