@@ -77,6 +77,9 @@ void add_uapi_enums(BtfBuilder& b) {
                       HOSTBPF_ENUM_VALUE(BPF_F_NUMA_NODE), HOSTBPF_ENUM_VALUE(BPF_F_RDONLY),
                       HOSTBPF_ENUM_VALUE(BPF_F_WRONLY), HOSTBPF_ENUM_VALUE(BPF_F_RDONLY_PROG),
                       HOSTBPF_ENUM_VALUE(BPF_F_WRONLY_PROG), HOSTBPF_ENUM_VALUE(BPF_F_MMAPABLE)});
+  // include/linux/stddef.h's `enum { false = 0, true = 1 }`, which vmlinux.h
+  // carries and programs written against it use.
+  b.enum_type("", 4, {{"false", 0}, {"true", 1}});
 }
 
 #undef HOSTBPF_ENUM_VALUE

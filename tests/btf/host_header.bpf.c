@@ -1,8 +1,8 @@
 // Compiled against the host BTF's C header instead of vmlinux.h: the
-// fixed-width types, struct xdp_md and enum xdp_action all come from it.
-// CO-RE relocations against the host BTF are not resolved by the loader yet
-// (issue 4), so this program opts out of the header's preserve_access_index.
-#define BPF_NO_PRESERVE_ACCESS_INDEX
+// fixed-width types, struct xdp_md and enum xdp_action all come from it. The
+// header marks its structs preserve_access_index, as vmlinux.h does, so the
+// ctx reads below carry CO-RE relocations that the loader resolves against the
+// host BTF.
 #include "host.h"
 #include <bpf/bpf_helpers.h>
 

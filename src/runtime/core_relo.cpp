@@ -1,0 +1,41 @@
+#include "runtime/core_relo.h"
+
+#include <linux/bpf.h>
+
+#include <memory>
+#include <vector>
+
+#include "object/core_relo.h"
+
+namespace hostbpf::detail {
+
+Error apply_core_relos(ProgramState& prog, const object::ProgramSpec& spec, const object::ObjectSpec& obj) {
+  if (spec.core_relos.empty()) return {};
+  if (prog.insns.size() != spec.insns.size())
+    return Error(-EINVAL, "CO-RE: the program's instructions are not the loader's any more");
+  RuntimeState& rt = *prog.rt;
+  // The module BTFs stay alive through these references while relocating,
+  // even if a module unloads meanwhile.
+  std::vector<std::shared_ptr<const btf::Btf>> keep{rt.host.btf};
+  {
+    std::lock_guard lk(rt.modules_mu);
+    for (const auto& m : rt.modules)
+      if (m && m->btf()) keep.push_back(m->btf());
+  }
+  std::vector<const struct btf*> targets;
+  for (const auto& b : keep)
+    if (b) targets.push_back(b->raw());
+  return object::apply_core_relos(prog.insns, spec.core_relos, obj.btf.get(), targets, spec.name);
+}
+
+void trap_unreached_poison(std::vector<isa::Insn>& insns, const std::vector<verifier::InsnFacts>& facts) {
+  for (size_t i = 0; i < insns.size() && i < facts.size(); i++) {
+    isa::Insn& in = insns[i];
+    if (facts[i].seen || !isa::is_helper_call(in) || (in.imm >= 0 && in.imm < __BPF_FUNC_MAX_ID)) continue;
+    in = isa::Insn{};
+    in.code = BPF_JMP | BPF_JA;
+    in.off = -1;
+  }
+}
+
+}  // namespace hostbpf::detail
