@@ -12,6 +12,10 @@
 //   auto prog = obj->program("classify");
 //   auto res = prog->test_run({.ctx_in = &ctx, .ctx_size_in = sizeof ctx});
 //
+// Programs call host functions (kfuncs) that the host registers through
+// Runtime::kfuncs() (hostbpf/registrar.h) or that provider modules add
+// (Runtime::modules(), hostbpf/module.h for writing one).
+//
 // Handles (Object, Program, Map) share ownership of what they name: a Program
 // keeps its maps alive, and an Object keeps everything it loaded. Handles are
 // cheap to copy. A Runtime must outlive every handle made from it.
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "hostbpf/error.h"
+#include "hostbpf/registrar.h"
 
 namespace hostbpf {
 
@@ -66,22 +71,20 @@ struct Insn {
 };
 static_assert(sizeof(Insn) == 8);
 
-/// Program types that hostbpf runs (values are the kernel's enum bpf_prog_type).
-enum class ProgType : uint32_t {
-  SocketFilter = 1,
-  Xdp = 6,
-  SchedCls = 3,
-  PerfEvent = 7,
-  Tracing = 26,
-  StructOps = 27,
-  Syscall = 31,
-};
-
 struct RuntimeOptions {
   /// Where bpf_trace_printk()/bpf_printk() lines go (one call per line, without
   /// the newline). Unset: stderr, prefixed with the program name like the
   /// kernel's trace_pipe. Called from the thread that runs the program.
   std::function<void(std::string_view line)> trace;
+
+  /// The host BTF to start from instead of an empty one: a raw BTF file (e.g.
+  /// `pahole --btf_encode_detached=host.btf ./host` from the host's DWARF) or
+  /// an ELF file with a .BTF section, or the same bytes in memory. The
+  /// standard types programs expect from vmlinux.h are added to it where
+  /// missing. An unreadable BTF makes every later call of the Runtime fail
+  /// with the error that names it (see Runtime::error()).
+  std::string host_btf_file;
+  std::vector<uint8_t> host_btf_blob;
 };
 
 /// Map as the host sees it (the syscall side of the kernel's map API). Keys and
@@ -285,6 +288,38 @@ struct RawProgramOptions {
   bool unsafe_skip_verification = false;
 };
 
+/// Provider modules: shared objects that add their own kfuncs in split BTF over
+/// the host's (see hostbpf/module.h for writing one). A module goes COMING
+/// (its BTF published, its init running) -> LIVE (init returned 0) -> GOING.
+/// Programs that call a module's kfuncs hold a reference on it for their whole
+/// life; a program naming a module that is not LIVE fails to load with -ENXIO.
+/// Every call may be made from any thread; a module's init runs on the thread
+/// that loads it, without blocking other modules' loads and unloads.
+class Modules {
+ public:
+  /// dlopen()s `path` and runs its init. Returns the module's name: the file
+  /// name without directories and ".so". -ENOENT/-ENOEXEC naming the path when
+  /// it cannot be opened or is not a hostbpf module; -EEXIST when a module of
+  /// that name is loaded; init's error (with the module's message) when init
+  /// fails, in which case everything it registered is gone again.
+  Result<std::string> load(const std::string& path);
+  /// -EBUSY while a program (or anything else) holds a reference, or while
+  /// its init is still running; otherwise
+  /// the module goes GOING, its exit runs, its kfuncs and types are removed,
+  /// and after an RCU grace period its code is unmapped. -ENOENT when no
+  /// module has that name.
+  Error unload(const std::string& name);
+  /// Names of the loaded modules, in load order.
+  std::vector<std::string> names() const;
+  /// The module's split BTF in its raw encoding (own types only); -ENOENT.
+  Result<std::vector<uint8_t>> btf_raw(const std::string& name) const;
+
+  explicit Modules(detail::RuntimeState* s) : s_(s) {}
+
+ private:
+  detail::RuntimeState* s_;
+};
+
 /// From inside a helper: end the running program, which returns `r0`.
 void stop_program(uint64_t r0);
 
@@ -302,10 +337,31 @@ class Runtime {
   /// Loads a program given as instructions, with no maps (the uBPF model).
   Result<Program> load_raw(std::span<const Insn> insns, const RawProgramOptions& opts = {});
 
+  /// The host's types and kfuncs (see hostbpf/registrar.h). Every runtime
+  /// starts with the standard vmlinux.h types and the built-in kfunc library
+  /// (bpf_cpumask_*). Open until the host BTF is sealed by the first open(),
+  /// open_memory(), load_raw() or modules().load(); -EBUSY afterwards.
+  Registrar& kfuncs();
+  /// The same Registrar, for code that reads better as rt.types().define<T>(...).
+  Registrar& types() { return kfuncs(); }
+  /// Provider modules.
+  Modules& modules() { return modules_; }
+
+  /// The host BTF as a C header for programs to include instead of vmlinux.h
+  /// (`bpftool btf dump ... format c`), and in its raw encoding. Both seal it.
+  Result<std::string> host_btf_header();
+  Result<std::vector<uint8_t>> host_btf_raw();
+  /// A module's split BTF (with the host's types it builds on) as a C header.
+  Result<std::string> module_btf_header(const std::string& name);
+
+  /// The error of building the host BTF from RuntimeOptions (empty when none).
+  const Error& error() const;
+
   const std::shared_ptr<detail::RuntimeState>& state() const { return s_; }
 
  private:
   std::shared_ptr<detail::RuntimeState> s_;
+  Modules modules_;
 };
 
 /// Number of CPU slots (the kernel's possible CPUs): per-CPU maps hold this many

@@ -7,6 +7,7 @@
 
 #include "isa/validate.h"
 #include "maps/prog_array.h"
+#include "runtime/core_relo.h"
 #include "runtime/state.h"
 #include "verifier/verifier.h"
 
@@ -88,7 +89,7 @@ Error resolve_map_refs(ProgramState& prog, const std::vector<LoadedMap>& maps) {
 // Runs the verifier on the program in the loader's form (maps by index), as
 // bpf_prog_load runs bpf_check before any fixup.
 Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const LoadOptions& opts,
-                     std::vector<verifier::InsnFacts>* facts) {
+                     const ProgramKfuncs& kfuncs, std::vector<verifier::InsnFacts>* facts) {
   std::vector<maps::MapSpec> specs;
   specs.reserve(maps.size());
   for (const auto& m : maps) specs.push_back(m.map->spec());
@@ -101,6 +102,11 @@ Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, con
   in.btf = prog.btf.get();
   in.log_level = opts.log_level;
   in.gpl_compatible = prog.gpl_compatible;
+  in.expected_attach_type = prog.expected_attach_type;
+  in.sleepable = prog.sleepable;
+  in.prog_name = prog.name;
+  in.kfuncs = kfuncs.table;
+  in.kfunc_registry = &prog.rt->kfuncs;
   auto verdict = verifier::verify(in);
   if (!verdict.ok() && in.log_level == 0) {
     // As libbpf does when a load fails without a log: verify again at level 1
@@ -137,13 +143,22 @@ Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const
                    const LoadOptions& opts) {
   isa::ValidateOptions vopts;
   vopts.allow_callx = base.allow_callx;
+  vopts.allow_kfunc_calls = true;  // by ksym index; bind_program_kfuncs checks them
   if (Error err = isa::validate_program(prog.insns, vopts)) return err;
+  auto kfuncs = bind_program_kfuncs(*prog.rt, prog);
+  if (!kfuncs) return kfuncs.error();
   std::vector<verifier::InsnFacts> facts;
   if (!opts.unsafe_skip_verification) {
-    if (Error err = verify_program(prog, maps, opts, &facts)) return err;
+    if (Error err = verify_program(prog, maps, opts, *kfuncs, &facts)) return err;
+    // CO-RE poison left in dead code becomes a trap, as the kernel's sanitize_dead_code does (runtime/core_relo.h).
+    trap_unreached_poison(prog.insns, facts);
   }
   if (Error err = resolve_map_refs(prog, maps)) return err;
   exec::PrepareOptions popts = base;
+  if (Error err = fixup_kfunc_calls(prog, *kfuncs, facts, &popts.kfuncs)) return err;
+  popts.probe_mem.assign(prog.insns.size(), false);
+  for (size_t i = 0; i < facts.size() && i < prog.insns.size(); i++) popts.probe_mem[i] = facts[i].probe_mem;
+  if (opts.unsafe_skip_verification) popts.probe_mem.clear();
   popts.prog_type = prog.prog_type;
   popts.prog_id = prog.id;
   popts.name = prog.name;
@@ -153,6 +168,7 @@ Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const
   if (!exe.ok()) return std::move(exe).error();
   prog.exe = std::move(exe.value());
   prog.run_entry = {prog.exe->entry(), prog.exe.get()};
+  prog.module_refs = std::move(kfuncs->module_refs);
   return {};
 }
 
@@ -177,10 +193,26 @@ Error Object::load(const LoadOptions& opts) {
     maps.push_back(std::move(lm.value()));
   }
 
+  // libbpf's extern resolution: once for the object, before any program.
+  auto ksyms = detail::resolve_ksyms(*st.rt, st.spec);
+  if (!ksyms) {
+    Error e = ksyms.error();
+    return e.context(fmt::format("object '{}'", st.spec.name));
+  }
+
   std::vector<std::shared_ptr<detail::ProgramState>> progs;
-  for (const auto& p : st.programs) {
+  for (size_t i = 0; i < st.programs.size(); i++) {
+    const auto& p = st.programs[i];
     auto copy = std::make_shared<detail::ProgramState>(*p);
+    copy->ksyms = *ksyms;
+    if (i < st.spec.programs.size()) {
+      copy->expected_attach_type = st.spec.programs[i].expected_attach_type;
+      copy->sleepable = st.spec.programs[i].sleepable;
+    }
     if (p->autoload) {
+      // CO-RE: relocated against the host's and modules' BTF before verification (runtime/core_relo.h).
+      if (Error err = detail::apply_core_relos(*copy, st.spec.programs[i], st.spec))
+        return err.context(fmt::format("object '{}': prog '{}' (section '{}')", st.spec.name, p->name, p->section));
       if (Error err = detail::load_program(*copy, maps, {}, opts))
         return err.context(fmt::format("object '{}': prog '{}' (section '{}')", st.spec.name, p->name, p->section));
     }

@@ -9,6 +9,8 @@
 
 #include "btf/builder.h"
 #include "btf/host_types.h"
+#include "kfunc/cpumask.h"
+#include "kfunc/kfunc_defs.h"
 #include "isa/validate.h"
 #include "runtime/state.h"
 
@@ -24,14 +26,59 @@ void TraceToHost::write(std::string_view line) {
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
 
+namespace {
+
+// The BTF the host starts from: RuntimeOptions' blob or file, or empty.
+Result<std::shared_ptr<btf::Btf>> initial_host_btf(const RuntimeOptions& o) {
+  if (!o.host_btf_blob.empty() && !o.host_btf_file.empty())
+    return Error(-EINVAL, "host BTF: give host_btf_file or host_btf_blob, not both");
+  if (!o.host_btf_file.empty()) {
+    auto b = btf::Btf::from_file(o.host_btf_file);
+    if (!b.ok()) return Error(b.error()).context("host BTF " + o.host_btf_file);
+    return b;
+  }
+  if (!o.host_btf_blob.empty()) {
+    auto b = btf::Btf::from_blob(o.host_btf_blob);
+    if (!b.ok()) return Error(b.error()).context("host BTF blob");
+    return b;
+  }
+  return btf::Btf::empty();
+}
+
+}  // namespace
+
 RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.trace) {
   env.trace = &trace;
-  // The host BTF holds at least what programs expect from vmlinux.h.
-  btf::BtfBuilder b;
+  auto initial = initial_host_btf(opts);
+  if (!initial.ok()) host_error = initial.error();
+  std::shared_ptr<btf::Btf> btf = initial.ok() ? *initial : btf::Btf::empty();
+  // The host BTF holds at least what programs expect from vmlinux.h. It stays
+  // this one object, completed in place by the host's registrations until
+  // sealed, so that owner and registry see every type as it is added.
+  btf::BtfBuilder b(btf);
   btf::add_standard_types(b);
-  auto built = b.finish();
-  host = {"vmlinux", built.ok() ? *built : btf::Btf::empty(), false};
+  if (b.error() && !host_error) host_error = Error(b.error()).context("host BTF: standard types");
+  host = {"vmlinux", btf, false};
   kfuncs.add_owner(&host);
+  host_registrar = std::make_unique<HostRegistrar>(*this, btf);
+  if (Error e = add_builtin_kfuncs(btf); e && !host_error) host_error = e;
+}
+
+// The built-in kfunc library, registered in every runtime.
+Error RuntimeState::add_builtin_kfuncs(const std::shared_ptr<btf::Btf>& btf) {
+  kfunc::KfuncDefs defs;
+  btf::BtfBuilder b(btf);
+  kfunc::add_cpumask_kfuncs(b, defs);
+  if (b.error()) return Error(b.error()).context("host BTF: bpf_cpumask kfuncs");
+  if (Error e = defs.register_sets(kfuncs, &host)) return e;
+  for (const auto& d : defs.defs()) add_kfunc_address(&host, d.id, d.addr);
+  return kfunc::register_cpumask_dtor(kfuncs, &host);
+}
+
+Error RuntimeState::seal_host(const std::string& why) {
+  std::lock_guard<std::mutex> lock(host_mu);
+  if (!host_registrar->describer().sealed()) host_registrar->describer().seal(why);
+  return host_error;
 }
 
 void RuntimeState::add_kfunc_address(const module::BtfOwner* owner, uint32_t id, const void* addr) {
@@ -92,11 +139,17 @@ bool license_is_gpl_compatible(const std::string& license) {
 
 }  // namespace
 
-Runtime::Runtime(RuntimeOptions opts) : s_(std::make_shared<detail::RuntimeState>(std::move(opts))) {}
+Runtime::Runtime(RuntimeOptions opts)
+    : s_(std::make_shared<detail::RuntimeState>(std::move(opts))), modules_(s_.get()) {}
 
 Runtime::~Runtime() = default;
 
+Registrar& Runtime::kfuncs() { return *s_->host_registrar; }
+
+const Error& Runtime::error() const { return s_->host_error; }
+
 Result<Object> Runtime::open(const std::string& path) {
+  if (Error e = s_->seal_host(fmt::format("object {} was opened", path))) return e;
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error(-ENOENT, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -119,6 +172,8 @@ Result<Object> Runtime::open(const std::string& path) {
 }
 
 Result<Object> Runtime::open_memory(std::span<const uint8_t> elf, const std::string& name) {
+  // Objects resolve their kfuncs against the host BTF: it is final from here.
+  if (Error e = s_->seal_host(fmt::format("object '{}' was opened", name))) return e;
   auto spec = object::parse_object(elf, name);
   if (!spec.ok()) return std::move(spec).error();
   auto st = std::make_shared<detail::ObjectState>();
@@ -143,6 +198,7 @@ Result<Object> Runtime::open_memory(std::span<const uint8_t> elf, const std::str
 }
 
 Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramOptions& opts) {
+  if (Error e = s_->seal_host(fmt::format("raw program '{}' was loaded", opts.name))) return e;
   auto p = std::make_shared<detail::ProgramState>();
   p->rt = s_;
   p->name = opts.name;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +18,8 @@
 #include "hostbpf/hostbpf.h"
 #include "maps/map.h"
 #include "object/object_spec.h"
+#include "runtime/kfunc_resolve.h"
+#include "runtime/host_registrar.h"
 
 namespace hostbpf::detail {
 
@@ -33,6 +36,8 @@ class TraceToHost final : public exec::TraceSink {
 
 struct RuntimeState {
   explicit RuntimeState(RuntimeOptions o);
+  /// Unloads the modules still loaded (newest first).
+  ~RuntimeState();
 
   RuntimeOptions opts;
   TraceToHost trace;
@@ -57,6 +62,33 @@ struct RuntimeState {
   /// The module whose BTF `owner` is; nullptr for the host (which is never
   /// referenced or unloaded).
   std::shared_ptr<module::Module> module_of(const module::BtfOwner* owner) const;
+
+  /// Forgets a module's kfunc addresses (it is GOING).
+  void remove_kfunc_addresses(const module::BtfOwner* owner);
+
+  /// The host's Registrar (Runtime::kfuncs()), describing into host.btf in
+  /// place until seal_host(). host_mu serializes it with sealing.
+  std::mutex host_mu;
+  std::unique_ptr<HostRegistrar> host_registrar;
+  /// Building the host BTF from RuntimeOptions failed: every call reports it.
+  Error host_error;
+  /// Seals the host BTF (the first object open, raw load or module load;
+  /// `why` names it in later -EBUSY errors). Returns host_error.
+  Error seal_host(const std::string& why);
+  /// The built-in kfunc library (bpf_cpumask_*), described into `btf`.
+  Error add_builtin_kfuncs(const std::shared_ptr<btf::Btf>& btf);
+
+  /// Modules loaded from shared objects, in load order (module_load_mu
+  /// serializes loading and unloading).
+  struct LoadedModule {
+    std::shared_ptr<module::Module> mod;
+    void* handle = nullptr;     // dlopen()
+    void (*exit)() = nullptr;   // hostbpf_module_exit, if any
+    std::string path;
+  };
+  std::mutex module_load_mu;
+  std::vector<LoadedModule> loaded_modules;
+  std::set<std::string> coming_modules;  // names whose init is running
 
   mutable std::mutex ksyms_mu;
   std::map<std::pair<const module::BtfOwner*, uint32_t>, const void*> ksyms;
@@ -91,6 +123,15 @@ struct ProgramState {
   std::vector<std::shared_ptr<maps::Map>> used_maps;  // kept alive while the program lives
   std::vector<uint32_t> used_map_ids;                 // parallel to used_maps, for dumps
   std::vector<std::string> used_map_names;
+  /// From the program's section (set when its object is loaded).
+  uint32_t expected_attach_type = 0;
+  bool sleepable = false;
+  /// The object's extern kfuncs, resolved by name when the object is loaded
+  /// (kfunc_resolve.h), indexed by the loader's ksym index.
+  std::vector<KsymTarget> ksyms;
+  /// References on the modules whose kfuncs the program calls, held while
+  /// the program lives (the kernel's kfunc_btf_tab).
+  std::vector<std::shared_ptr<module::ModuleRef>> module_refs;
 };
 
 struct LoadedMap {

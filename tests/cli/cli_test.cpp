@@ -240,3 +240,109 @@ TEST(CliConformance, MustRejectProgramsFail) {
 }
 
 }  // namespace
+
+// ---- modules and the host's BTF ----
+
+const std::string kTestmod = TESTMOD_SO;
+
+TEST(CliBtf, HostHeaderHasStandardTypesAndKfuncPrototypes) {
+  Outcome c = run_cli("btf dump host --format c");
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(c.out.rfind("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n", 0), 0u) << c.out.substr(0, 200);
+  EXPECT_NE(c.out.find("typedef unsigned int __u32;"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("struct xdp_md {"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("#ifndef BPF_NO_KFUNC_PROTOTYPES"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("extern struct bpf_cpumask *bpf_cpumask_create(void) __weak __ksym;"), std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("#endif /* __VMLINUX_H__ */\n"), std::string::npos) << c.out;
+
+  Outcome raw = run_cli("btf dump host");
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  EXPECT_NE(raw.out.find("[1] "), std::string::npos) << raw.out;
+  EXPECT_NE(raw.out.find("STRUCT 'xdp_md' size=24 vlen=6"), std::string::npos) << raw.out;
+  EXPECT_NE(raw.out.find("FUNC 'bpf_cpumask_create' type_id="), std::string::npos) << raw.out;
+}
+
+TEST(CliBtf, ModuleHeaderStandsAloneWithItsKfuncs) {
+  Outcome c = run_cli("btf dump module " + kTestmod + " --format c");
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.out.find("#ifndef __TESTMOD_BTF_H__"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("struct testmod_obj {"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("struct xdp_md {"), std::string::npos) << c.out;  // the host's types too
+  EXPECT_NE(c.out.find("extern struct testmod_obj *testmod_obj_new(long int value) __weak __ksym;"),
+            std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("extern long int testmod_scale(long int v, int factor__k) __weak __ksym;"), std::string::npos)
+      << c.out;
+
+  // Raw: only the module's own types, with ids after the host's.
+  Outcome raw = run_cli("btf dump module " + kTestmod + " --format raw");
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  EXPECT_NE(raw.out.find("STRUCT 'testmod_obj' size=16 vlen=3"), std::string::npos) << raw.out;
+  EXPECT_NE(raw.out.find("FUNC 'testmod_obj_release' type_id="), std::string::npos) << raw.out;
+  EXPECT_EQ(raw.out.find("'xdp_md'"), std::string::npos) << raw.out;
+  EXPECT_EQ(raw.out.find("[1] "), std::string::npos) << raw.out;
+}
+
+TEST(CliBtf, BadModulePathIsNamed) {
+  Outcome o = run_cli("btf dump module /nonexistent/mod.so --format c");
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.err.find("hostbpf: module /nonexistent/mod.so: cannot open: No such file or directory"),
+            std::string::npos)
+      << o.err;
+  Outcome notmod = run_cli("btf dump module " + std::string(HOSTBPF_CLI));  // an executable, not a module
+  EXPECT_EQ(notmod.status, 1);
+  EXPECT_NE(notmod.err.find(std::string("module ") + HOSTBPF_CLI), std::string::npos) << notmod.err;
+}
+
+TEST(CliModule, VerifyAndRunLoadModulesFirst) {
+  Outcome v = run_cli("prog verify " + kVerifyObj + " --prog checked --module " + kTestmod);
+  EXPECT_EQ(v.status, 0) << v.err;
+  EXPECT_NE(v.out.find("prog 'checked' (syscall): accepted"), std::string::npos) << v.out;
+
+  Outcome r = run_cli("prog run " + kHello + " --prog hello --module " + kTestmod);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("retval 1,"), std::string::npos) << r.out;
+
+  // The same module twice is refused by name.
+  Outcome twice = run_cli("prog verify " + kVerifyObj + " --module " + kTestmod + " --module " + kTestmod);
+  EXPECT_EQ(twice.status, 1);
+  EXPECT_NE(twice.err.find("a module named 'testmod' is already loaded"), std::string::npos) << twice.err;
+}
+
+TEST(CliModule, BadModulePathFailsBeforeTheObject) {
+  for (const char* cmd : {"prog verify ", "prog run "}) {
+    Outcome o = run_cli(std::string(cmd) + kVerifyObj + " --module /nonexistent/mod.so");
+    EXPECT_EQ(o.status, 1) << cmd;
+    EXPECT_NE(o.err.find("hostbpf: module /nonexistent/mod.so: cannot open: No such file or directory"),
+              std::string::npos)
+        << o.err;
+    EXPECT_EQ(o.out, "");
+  }
+}
+
+TEST(CliModule, HelpDescribesModulesAndHostBtf) {
+  Outcome run = run_cli("prog run --help");
+  EXPECT_NE(run.out.find("--module SO"), std::string::npos) << run.out;
+  Outcome dump = run_cli("btf dump --help");
+  EXPECT_NE(dump.out.find("host"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("module"), std::string::npos) << dump.out;
+}
+
+// The whole path a module's user takes: the header from `btf dump module`,
+// a program calling the module's kfuncs, `prog run --module`.
+TEST(CliModule, ProgramCallsModuleKfuncsThroughTheDumpedHeader) {
+  const std::string obj = std::string(HOSTBPF_TEST_BINARY_DIR) + "/use_testmod.bpf.o";
+  Outcome r = run_cli("prog run " + obj + " --module " + kTestmod);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("prog 'use_testmod' (syscall): retval 40,"), std::string::npos) << r.out;
+
+  Outcome v = run_cli("prog verify " + obj + " --module " + kTestmod);
+  EXPECT_EQ(v.status, 0) << v.err;
+
+  // Without the module its kfuncs do not exist.
+  Outcome missing = run_cli("prog run " + obj);
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("kfunc 'testmod_obj_new' is referenced but wasn't resolved"), std::string::npos)
+      << missing.err;
+}

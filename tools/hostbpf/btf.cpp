@@ -1,7 +1,10 @@
-// hostbpf btf dump file OBJ [--format c|raw]: the object's BTF, in bpftool's
-// formats. libbpf parses the BTF and writes the C; the raw listing is ours
-// because libbpf has no printer for it.
+// hostbpf btf dump (file OBJ | host | module SO) [--format c|raw]: BTF in
+// bpftool's formats. libbpf parses the BTF and writes the C; the raw listing is
+// ours because libbpf has no printer for it. The host's and modules' C headers
+// come from the runtime, which adds the kfunc prototypes as bpftool does.
 #include <bpf/btf.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -10,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "cli.h"
 #include "object/libbpf_log.h"
@@ -128,7 +132,81 @@ void dump_raw_type(const struct btf* btf, uint32_t id, const struct btf_type* t)
 
 void print_c(void*, const char* fmt_str, va_list args) { std::vprintf(fmt_str, args); }
 
+using BtfPtr = std::unique_ptr<struct btf, void (*)(struct btf*)>;
+
+// Lists types [first, end) of `btf` (a split BTF's own types keep their ids).
+void dump_raw(const struct btf* btf, uint32_t first) {
+  for (uint32_t id = first; id < btf__type_cnt(btf); id++) dump_raw_type(btf, id, btf__type_by_id(btf, id));
+}
+
+BtfPtr parse_raw(const std::vector<uint8_t>& bytes, struct btf* base) {
+  if (!base) return BtfPtr(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())), btf__free);
+  // libbpf 1.1 has no btf__new_split: split BTF is parsed from a file, here
+  // an anonymous one.
+  const int fd = memfd_create("hostbpf-module-btf", MFD_CLOEXEC);
+  if (fd < 0) return BtfPtr(nullptr, btf__free);
+  struct btf* b = nullptr;
+  if (::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()))
+    b = btf__parse_raw_split(fmt::format("/proc/self/fd/{}", fd).c_str(), base);
+  const int err = errno;
+  ::close(fd);
+  errno = err;
+  return BtfPtr(b, btf__free);
+}
+
 }  // namespace
+
+int btf_dump_host(const std::string& format) {
+  Runtime rt;
+  if (format == "c") {
+    auto h = rt.host_btf_header();
+    if (!h) {
+      std::cerr << "hostbpf: " << h.error().message() << "\n";
+      return 1;
+    }
+    std::cout << *h << std::flush;
+    return 0;
+  }
+  auto raw = rt.host_btf_raw();
+  BtfPtr btf = raw ? parse_raw(*raw, nullptr) : BtfPtr(nullptr, btf__free);
+  if (!btf) {
+    std::cerr << "hostbpf: host BTF: " << (raw ? std::strerror(errno) : raw.error().message()) << "\n";
+    return 1;
+  }
+  dump_raw(btf.get(), 1);
+  std::fflush(stdout);
+  return 0;
+}
+
+int btf_dump_module(const std::string& so, const std::string& format) {
+  Runtime rt;
+  if (!load_modules(rt, {so})) return 1;
+  const std::string name = rt.modules().names().back();
+  if (format == "c") {
+    auto h = rt.module_btf_header(name);
+    if (!h) {
+      std::cerr << "hostbpf: " << h.error().message() << "\n";
+      return 1;
+    }
+    std::cout << *h << std::flush;
+    return 0;
+  }
+  auto host_raw = rt.host_btf_raw();
+  auto mod_raw = rt.modules().btf_raw(name);
+  if (!host_raw || !mod_raw) {
+    std::cerr << "hostbpf: " << (host_raw ? mod_raw.error() : host_raw.error()).message() << "\n";
+    return 1;
+  }
+  BtfPtr base = parse_raw(*host_raw, nullptr);
+  BtfPtr btf = base ? parse_raw(*mod_raw, base.get()) : BtfPtr(nullptr, btf__free);
+  if (!btf) {
+    std::cerr << fmt::format("hostbpf: module {}: cannot parse its BTF: {}\n", so, std::strerror(errno));
+    return 1;
+  }
+  dump_raw(btf.get(), btf__type_cnt(base.get()));
+  std::fflush(stdout);
+  return 0;
+}
 
 int btf_dump_file(const std::string& path, const std::string& format) {
   hostbpf::object::LibbpfCapture libbpf_says;
@@ -141,7 +219,7 @@ int btf_dump_file(const std::string& path, const std::string& format) {
   }
   const uint32_t n = btf__type_cnt(btf.get());
   if (format == "raw") {
-    for (uint32_t id = 1; id < n; id++) dump_raw_type(btf.get(), id, btf__type_by_id(btf.get(), id));
+    dump_raw(btf.get(), 1);
     return 0;
   }
   std::unique_ptr<struct btf_dump, void (*)(struct btf_dump*)> d(

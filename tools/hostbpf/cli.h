@@ -21,13 +21,22 @@ extern bool g_unsafe_skip_verification;
 /// The program named `name`, or the only program when `name` is empty.
 bool pick_program(const Object& obj, const std::string& name, Program* out);
 
+/// Loads each module (--module) into `rt`, in order, printing the error on failure.
+bool load_modules(Runtime& rt, const std::vector<std::string>& paths);
+
 int prog_run(const std::string& obj, const std::string& prog, const std::string& ctx_hex,
-             const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json);
+             const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json,
+             const std::vector<std::string>& modules);
 int prog_dump(const std::string& obj, const std::string& prog);
-int prog_verify(const std::string& obj, const std::string& prog, int log_level);
+int prog_verify(const std::string& obj, const std::string& prog, int log_level, const std::vector<std::string>& modules);
 int map_dump(const std::string& obj, const std::string& map, const std::string& after_prog,
              const std::string& ctx_hex, const std::string& data_hex, uint32_t repeat);
 int btf_dump_file(const std::string& obj, const std::string& format);
+/// The runtime's host BTF (standard types and built-in kfuncs).
+int btf_dump_host(const std::string& format);
+/// A module's split BTF: format c stands alone (with the host's types); raw
+/// lists the module's own types with their ids.
+int btf_dump_module(const std::string& so, const std::string& format);
 int conformance(const std::string& mem_hex);
 
 }  // namespace hostbpf::cli

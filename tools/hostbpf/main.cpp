@@ -9,7 +9,13 @@ namespace {
 
 constexpr const char* kLoadNote =
     "Every program is verified when it is loaded, with the kernel's rules and messages; "
-    "--unsafe-skip-verification (debugging only) loads without the verifier.";
+    "--unsafe-skip-verification (debugging only) loads without the verifier.\n"
+    "Programs may call the host's kfuncs (the built-in bpf_cpumask_* library) and those of provider modules "
+    "loaded with --module SO; `btf dump host` and `btf dump module SO` with --format c write the header such "
+    "programs include instead of vmlinux.h.";
+
+constexpr const char* kModuleHelp =
+    "Load this provider module (a shared object with hostbpf_module_init) before the object; repeatable";
 
 }  // namespace
 
@@ -26,18 +32,22 @@ int main(int argc, char** argv) {
     auto* verify = prog->add_subcommand("verify", "Verify programs; exit 0 when accepted, print the log when not");
     static std::string obj, name;
     static int log_level = 0;
+    static std::vector<std::string> modules;
     verify->add_option("OBJ", obj, "BPF object (.bpf.o)")->required();
+    verify->add_option("--module", modules, kModuleHelp)->type_name("SO");
     verify->add_option("--prog", name, "Program name (default: every program of the object)");
     verify->add_option("--log-level", log_level, "1: the path to the error; 2: every instruction with its state")
         ->check(CLI::Range(0, 2));
-    verify->callback([&] { rc = hostbpf::cli::prog_verify(obj, name, log_level); });
+    verify->callback([&] { rc = hostbpf::cli::prog_verify(obj, name, log_level, modules); });
   }
   {
     auto* run = prog->add_subcommand("run", "Run a program like BPF_PROG_TEST_RUN");
     static std::string obj, name, ctx_hex, ctx_file, data_hex;
     static uint32_t repeat = 1;
     static bool json = false, interp = false;
+    static std::vector<std::string> modules;
     run->add_option("OBJ", obj, "BPF object (.bpf.o)")->required();
+    run->add_option("--module", modules, kModuleHelp)->type_name("SO");
     run->add_option("--prog", name, "Program name (default: the object's only program)");
     auto* ch = run->add_option("--ctx-hex", ctx_hex, "Context bytes in hex");
     run->add_option("--ctx-file", ctx_file, "Context bytes from a file")->excludes(ch);
@@ -45,7 +55,7 @@ int main(int argc, char** argv) {
     run->add_option("--repeat", repeat, "Run N times; duration is the mean")->check(CLI::Range(1u, 100000000u));
     run->add_flag("--interp", interp, "Use the interpreter (the only engine in this build)");
     run->add_flag("--json", json, "Print {\"prog\",\"retval\",\"duration_ns\",\"repeat\"}");
-    run->callback([&] { rc = hostbpf::cli::prog_run(obj, name, ctx_hex, ctx_file, data_hex, repeat, json); });
+    run->callback([&] { rc = hostbpf::cli::prog_run(obj, name, ctx_hex, ctx_file, data_hex, repeat, json, modules); });
   }
   {
     auto* dump = prog->add_subcommand("dump", "Print a program's instructions in the kernel's syntax");
@@ -73,14 +83,21 @@ int main(int argc, char** argv) {
 
   auto* btf = app.add_subcommand("btf", "Dump BTF")->require_subcommand(1);
   {
-    auto* dump = btf->add_subcommand("dump", "Dump type information");
-    auto* file = dump->add_subcommand("file", "The BTF of a BPF object");
+    auto* dump = btf->add_subcommand("dump", "Dump type information (format c: a header to include instead of vmlinux.h)");
     dump->require_subcommand(1);
-    static std::string obj, format = "raw";
+    static std::string obj, so, format = "raw";
+    auto* file = dump->add_subcommand("file", "The BTF of a BPF object");
     file->add_option("OBJ", obj, "BPF object (.bpf.o)")->required();
-    dump->add_option("--format", format, "c or raw")->check(CLI::IsMember({"c", "raw"}));
-    file->add_option("--format", format, "c or raw")->check(CLI::IsMember({"c", "raw"}));
+    auto* host = dump->add_subcommand("host", "The host BTF: the standard vmlinux.h types and the built-in kfuncs "
+                                              "(bpf_cpumask_*) with their prototypes");
+    auto* mod = dump->add_subcommand("module", "A module's split BTF; format c also holds the host's types, so it "
+                                               "stands alone");
+    mod->add_option("SO", so, "Module shared object")->required();
+    for (auto* sub : {dump, file, host, mod})
+      sub->add_option("--format", format, "c or raw (default raw)")->check(CLI::IsMember({"c", "raw"}));
     file->callback([&] { rc = hostbpf::cli::btf_dump_file(obj, format); });
+    host->callback([&] { rc = hostbpf::cli::btf_dump_host(format); });
+    mod->callback([&] { rc = hostbpf::cli::btf_dump_module(so, format); });
   }
 
   {

@@ -24,7 +24,8 @@ RuntimeOptions cli_runtime_options() {
 }  // namespace
 
 int prog_run(const std::string& path, const std::string& name, const std::string& ctx_hex,
-             const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json) {
+             const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json,
+             const std::vector<std::string>& modules) {
   std::vector<uint8_t> ctx, data;
   std::string err;
   if (!ctx_hex.empty() && !parse_hex(ctx_hex, &ctx, &err)) {
@@ -47,6 +48,7 @@ int prog_run(const std::string& path, const std::string& name, const std::string
   Runtime rt(cli_runtime_options());
   Object obj;
   Program prog;
+  if (!load_modules(rt, modules)) return 1;
   if (!open_and_load(rt, path, &obj) || !pick_program(obj, name, &prog)) return 1;
 
   std::vector<uint8_t> ctx_out(ctx.size()), data_out(data.size());
@@ -102,8 +104,10 @@ int prog_dump(const std::string& path, const std::string& name) {
 // Loads the object with only the chosen program (or all) autoloaded, so the
 // verdict is that program's, and prints the log and statistics as bpftool's
 // `prog load` with verbose logging would.
-int prog_verify(const std::string& path, const std::string& name, int log_level) {
+int prog_verify(const std::string& path, const std::string& name, int log_level,
+                const std::vector<std::string>& modules) {
   Runtime rt;
+  if (!load_modules(rt, modules)) return 1;
   auto obj = rt.open(path);
   if (!obj) {
     std::cerr << "hostbpf: " << obj.error().message() << "\n";

@@ -54,6 +54,17 @@ bool open_and_load(Runtime& rt, const std::string& path, Object* out, const Load
   return true;
 }
 
+bool load_modules(Runtime& rt, const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    auto name = rt.modules().load(path);
+    if (!name) {
+      std::cerr << "hostbpf: " << name.error().message() << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool pick_program(const Object& obj, const std::string& name, Program* out) {
   if (!name.empty()) {
     auto p = obj.program(name);

@@ -1,0 +1,281 @@
+// hostbpf — describing types and kfuncs to BPF programs.
+//
+// The host (Runtime::kfuncs()) and every provider module (ModuleContext, see
+// hostbpf/module.h) describe what they expose the same way, through a
+// Registrar: C++ structs become BTF structs, C++ functions become BTF FUNCs
+// whose prototypes are derived from their signatures, and each kfunc is
+// registered for some program types with KF_* flags, as the kernel's kfunc ID
+// sets are. A program then declares the function `extern ... __ksym` and
+// calls it; the call becomes a direct call of the C++ function.
+//
+//   struct Session { uint64_t id; uint64_t bytes; };
+//   Session* session_acquire(uint64_t id);
+//   void session_release(Session* s);
+//
+//   auto& k = rt.kfuncs();
+//   k.define<Session>("session", {{"id", &Session::id}, {"bytes", &Session::bytes}});
+//   k.add("session_acquire", &session_acquire, KF_ACQUIRE | KF_RET_NULL, {ProgType::Syscall}, {"id"});
+//   k.add("session_release", &session_release, KF_RELEASE, {ProgType::Syscall}, {"s"});
+//   k.add_dtor<Session>("session_release");   // what drops a Session kptr
+//
+// Everything here is a template over a few virtual calls taking plain
+// descriptors (TypeDesc, FieldDesc), so a module built as a separate shared
+// object needs no symbol of the host executable.
+//
+// Parameter names carry the kernel's suffixes: `__sz` (the size of the memory
+// argument before it), `__k` (a constant known at verification), `__nullable`
+// / `__opt` (may be NULL), `__ign` (not checked).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+#include <vector>
+
+#include "hostbpf/error.h"
+
+namespace hostbpf {
+
+/// Program types that hostbpf runs (values are the kernel's enum bpf_prog_type).
+enum class ProgType : uint32_t {
+  /// Registration only: the kfunc is callable from every program type (the
+  /// kernel's BPF_PROG_TYPE_UNSPEC, hook COMMON).
+  Unspec = 0,
+  SocketFilter = 1,
+  Xdp = 6,
+  SchedCls = 3,
+  PerfEvent = 7,
+  Tracing = 26,
+  StructOps = 27,
+  Syscall = 31,
+};
+
+/// kfunc flags, the kernel's KF_* bits (include/linux/btf.h).
+enum KfuncFlags : uint32_t {
+  KF_ACQUIRE = 1u << 0,       // returns a new reference (a pointer to a struct) the program must release
+  KF_RELEASE = 1u << 1,       // releases the reference passed to it
+  KF_RET_NULL = 1u << 2,      // may return NULL: the program must check before use
+  KF_TRUSTED_ARGS = 1u << 4,  // pointer arguments must be trusted (referenced or passed in as trusted)
+  KF_SLEEPABLE = 1u << 5,     // only sleepable programs may call it
+  KF_DESTRUCTIVE = 1u << 6,   // may change the host's state destructively; refused unless allowed
+  KF_RCU = 1u << 7,           // arguments may be RCU-protected pointers
+  KF_ITER_NEW = 1u << 8,
+  KF_ITER_NEXT = 1u << 9,
+  KF_ITER_DESTROY = 1u << 10,
+  KF_RCU_PROTECTED = 1u << 11,
+};
+
+/// A C++ type as BTF describes it: void, an integer, or a struct the Registrar
+/// knows (define<T> or bind<T>), behind `pointer_depth` pointers. Built by
+/// type_desc<T>(); plain data so that it crosses shared-object boundaries.
+struct TypeDesc {
+  enum class Kind : uint8_t { Void, Int, Record };
+  Kind kind = Kind::Void;
+  // Int: the C name a compiler writes to DWARF ("long unsigned int"), as pahole
+  // does, so BTF built here and pahole's agree.
+  const char* int_name = nullptr;
+  uint8_t int_size = 0;
+  bool int_signed = false;
+  bool int_char = false;
+  bool int_bool = false;
+  // Record: typeid(T).name(), the key define<T>/bind<T> registered.
+  const char* record = nullptr;
+  bool is_const = false;       // the innermost type (pointee) is const
+  uint8_t pointer_depth = 0;
+  uint32_t array_len = 0;      // fields only: an array of this many elements (0: not an array)
+};
+
+namespace detail_desc {
+
+template <class U>
+constexpr TypeDesc int_desc() {
+  TypeDesc d;
+  d.kind = TypeDesc::Kind::Int;
+  d.int_size = sizeof(U);
+  d.int_signed = std::is_signed_v<U>;
+  if constexpr (std::is_same_v<U, bool>) d.int_name = "_Bool", d.int_bool = true, d.int_signed = false;
+  else if constexpr (std::is_same_v<U, char>) d.int_name = "char", d.int_char = true;
+  else if constexpr (std::is_same_v<U, signed char>) d.int_name = "signed char", d.int_char = true;
+  else if constexpr (std::is_same_v<U, unsigned char>) d.int_name = "unsigned char", d.int_char = true;
+  else if constexpr (std::is_same_v<U, short>) d.int_name = "short int";
+  else if constexpr (std::is_same_v<U, unsigned short>) d.int_name = "short unsigned int";
+  else if constexpr (std::is_same_v<U, int>) d.int_name = "int";
+  else if constexpr (std::is_same_v<U, unsigned>) d.int_name = "unsigned int";
+  else if constexpr (std::is_same_v<U, long>) d.int_name = "long int";
+  else if constexpr (std::is_same_v<U, unsigned long>) d.int_name = "long unsigned int";
+  else if constexpr (std::is_same_v<U, long long>) d.int_name = "long long int";
+  else if constexpr (std::is_same_v<U, unsigned long long>) d.int_name = "long long unsigned int";
+  else static_assert(sizeof(U) == 0, "unsupported integer type");
+  return d;
+}
+
+}  // namespace detail_desc
+
+/// The descriptor of C++ type T: integers, classes/unions/enums known to the
+/// Registrar, pointers to those (any depth), void (and void*).
+template <class T>
+TypeDesc type_desc() {
+  if constexpr (std::is_pointer_v<T>) {
+    TypeDesc d = type_desc<std::remove_pointer_t<T>>();
+    d.pointer_depth++;
+    return d;
+  } else if constexpr (std::is_const_v<T> || std::is_volatile_v<T>) {
+    TypeDesc d = type_desc<std::remove_cv_t<T>>();
+    if (d.pointer_depth == 0) d.is_const = std::is_const_v<T>;
+    return d;
+  } else if constexpr (std::is_void_v<T>) {
+    return TypeDesc{};
+  } else if constexpr (std::is_array_v<T>) {
+    static_assert(std::rank_v<T> == 1, "only one-dimensional arrays");
+    TypeDesc d = type_desc<std::remove_extent_t<T>>();
+    d.array_len = std::extent_v<T>;
+    return d;
+  } else if constexpr (std::is_integral_v<T>) {
+    return detail_desc::int_desc<T>();
+  } else if constexpr (std::is_class_v<T> || std::is_union_v<T> || std::is_enum_v<T>) {
+    TypeDesc d;
+    d.kind = TypeDesc::Kind::Record;
+    d.record = typeid(T).name();
+    return d;
+  } else {
+    static_assert(sizeof(T) == 0, "no BTF description for this C++ type");
+  }
+}
+
+/// One member of a struct being defined: its name, type and byte offset.
+struct FieldDesc {
+  std::string name;
+  TypeDesc type;
+  uint32_t offset;  // bytes from the start of the struct
+
+  /// From a pointer to member: {"bytes", &Session::bytes}.
+  template <class C, class M>
+  FieldDesc(std::string n, M C::*member) : name(std::move(n)), type(type_desc<M>()), offset(offset_of(member)) {}
+  FieldDesc(std::string n, TypeDesc t, uint32_t off) : name(std::move(n)), type(t), offset(off) {}
+
+ private:
+  // offsetof for a pointer to member, computed on storage that is never read.
+  template <class C, class M>
+  static uint32_t offset_of(M C::*member) {
+    alignas(C) static unsigned char storage[sizeof(C)];
+    const C* obj = reinterpret_cast<const C*>(storage);
+    return static_cast<uint32_t>(reinterpret_cast<const unsigned char*>(&(obj->*member)) - storage);
+  }
+};
+
+/// What a kfunc filter learns about the program being verified.
+struct KfuncFilterInfo {
+  ProgType prog_type;
+  std::string prog_name;
+  bool sleepable;
+};
+/// A filter returns non-zero to deny the program the kfunc (the kernel's
+/// btf_kfunc_id_set filter).
+using KfuncFilter = std::function<int(const KfuncFilterInfo& prog, uint32_t kfunc_btf_id)>;
+
+/// One (kfunc, flags) pair of a kfunc set.
+struct KfuncSetEntry {
+  uint32_t btf_id;  // from add_func or add
+  uint32_t flags;   // KF_*
+};
+
+/// Describes types and kfuncs into one BTF (the host's or a module's) and
+/// registers kfunc sets and destructors on it. Every call returns an error
+/// naming what was wrong; nothing throws.
+///
+/// The host's Registrar is open until the host BTF is sealed (the first
+/// Runtime::open, load_raw or module load, since modules' split BTF is built
+/// on top of it); afterwards every call fails with -EBUSY. A module's is open
+/// only during its init.
+class Registrar {
+ public:
+  /// Defines struct `name` of sizeof(T) bytes with `fields`, and binds T to it
+  /// so that T and T* may appear in kfunc signatures and later fields.
+  /// Returns its BTF id.
+  template <class T>
+  Result<uint32_t> define(std::string_view name, std::initializer_list<FieldDesc> fields) {
+    static_assert(std::is_class_v<T> || std::is_union_v<T>, "define<T> describes a struct or union");
+    return define_record(typeid(T).name(), name, sizeof(T), std::is_union_v<T>,
+                         std::vector<FieldDesc>(fields));
+  }
+  /// Binds C++ type T to a struct, union or enum that the BTF already has
+  /// (e.g. `struct xdp_md` of the standard types, or one from a BTF blob).
+  template <class T>
+  Error bind(std::string_view btf_name) {
+    return bind_record(typeid(T).name(), btf_name);
+  }
+
+  /// Defines FUNC `name` with the prototype of `fn` and registers it with
+  /// `flags` for `prog_types` (ProgType::Unspec: every program type). At most
+  /// 5 arguments, each an integer or a pointer (R1..R5 of a BPF call);
+  /// `param_names` is empty or names every parameter. Returns the BTF id.
+  template <class R, class... A>
+  Result<uint32_t> add(std::string_view name, R (*fn)(A...), uint32_t flags,
+                       std::initializer_list<ProgType> prog_types, std::initializer_list<std::string> param_names = {}) {
+    auto id = add_func(name, fn, param_names);
+    if (!id.ok()) return id;
+    std::vector<ProgType> types(prog_types);
+    if (Error e = register_kfunc(*id, flags, types)) return e;
+    return id;
+  }
+
+  /// Only defines FUNC `name` (for register_set, which modules use to register
+  /// each hook once, as the kernel's modules do). Returns the BTF id.
+  template <class R, class... A>
+  Result<uint32_t> add_func(std::string_view name, R (*fn)(A...), std::initializer_list<std::string> param_names = {}) {
+    static_assert(sizeof...(A) <= 5, "BPF calls pass at most 5 arguments");
+    static_assert(((std::is_integral_v<A> || std::is_pointer_v<A>) && ...),
+                  "kfunc arguments must be integers or pointers");
+    static_assert(std::is_void_v<R> || std::is_integral_v<R> || std::is_pointer_v<R>,
+                  "kfuncs return void, an integer or a pointer");
+    const std::vector<TypeDesc> params{type_desc<A>()...};
+    return define_func(name, reinterpret_cast<const void*>(fn), type_desc<R>(), params,
+                       std::vector<std::string>(param_names));
+  }
+
+  /// register_btf_kfunc_id_set(prog_type, set): the host may register many
+  /// sets per program type's hook; a module each hook once (-EINVAL after).
+  virtual Error register_set(ProgType prog_type, const std::vector<KfuncSetEntry>& set,
+                             KfuncFilter filter = nullptr) = 0;
+  /// A filter on the hooks of `prog_types` for this BTF's kfuncs.
+  Error add_filter(std::initializer_list<ProgType> prog_types, KfuncFilter filter) {
+    for (ProgType t : prog_types)
+      if (Error e = register_set(t, {}, filter)) return e;
+    return {};
+  }
+
+  /// Registers kfunc `dtor` (void, one pointer argument) as the destructor of
+  /// T's struct: what a map runs when it drops a T kptr.
+  template <class T>
+  Error add_dtor(std::string_view dtor) {
+    return register_dtor(typeid(T).name(), dtor);
+  }
+
+  /// The BTF id of a type or FUNC by name (BTF_KIND_* `kind`), here or in the
+  /// host's BTF; -ENOENT.
+  virtual Result<uint32_t> find(std::string_view name, uint32_t kind) const = 0;
+
+  // The virtual calls the templates above make.
+  virtual Result<uint32_t> define_record(const char* cxx_name, std::string_view name, size_t size, bool is_union,
+                                         const std::vector<FieldDesc>& fields) = 0;
+  virtual Error bind_record(const char* cxx_name, std::string_view btf_name) = 0;
+  virtual Result<uint32_t> define_func(std::string_view name, const void* addr, const TypeDesc& ret,
+                                       const std::vector<TypeDesc>& params,
+                                       const std::vector<std::string>& param_names) = 0;
+  /// Registers FUNC `id` with `flags` for each of `prog_types`, one set per hook.
+  virtual Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& prog_types) = 0;
+  virtual Error register_dtor(const char* cxx_name, std::string_view dtor) = 0;
+
+ protected:
+  Registrar() = default;
+  ~Registrar() = default;
+  Registrar(const Registrar&) = delete;
+  Registrar& operator=(const Registrar&) = delete;
+};
+
+}  // namespace hostbpf

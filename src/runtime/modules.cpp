@@ -1,0 +1,196 @@
+// Loading and unloading provider modules: dlopen, init with a registration
+// context (COMING -> LIVE, or GOING with everything removed when init fails),
+// and unload (GOING, exit, registry entries removed, then after an RCU grace
+// period dlclose), the kernel's load_module/delete_module for BPF's purposes.
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/rcu.h"
+#include "runtime/module_context.h"
+#include "runtime/state.h"
+
+namespace hostbpf {
+namespace detail {
+namespace {
+
+// "dir/libfoo.so" -> "libfoo", as a kernel module is named by its file.
+std::string module_name(const std::string& path) {
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  const std::string so = ".so";
+  if (name.size() > so.size() && name.compare(name.size() - so.size(), so.size(), so) == 0)
+    name.resize(name.size() - so.size());
+  return name;
+}
+
+std::string dl_error() {
+  const char* e = dlerror();
+  return e ? e : "unknown dynamic loader error";
+}
+
+// Removes what a module registered and who can find it; its state is GOING.
+void unpublish(RuntimeState& rt, const std::shared_ptr<module::Module>& m) {
+  rt.kfuncs.remove_owner(m->owner());
+  rt.remove_kfunc_addresses(m->owner());
+  std::lock_guard<std::mutex> lock(rt.modules_mu);
+  std::erase(rt.modules, m);
+}
+
+// After a grace period no reader that found the module before it was
+// unpublished is still running; only then may its code go.
+void unmap(void* handle) {
+  rcu::synchronize();
+  dlclose(handle);
+}
+
+struct Opened {
+  void* handle;
+  ModuleInitFn init;
+  ModuleExitFn exit;
+};
+
+Result<Opened> open_module(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Error(-errno, fmt::format("module {}: cannot open: {}", path, std::strerror(errno)));
+  // A path without '/' would make dlopen search the library path instead.
+  const std::string p = path.find('/') == std::string::npos ? "./" + path : path;
+  void* h = dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) return Error(-ENOEXEC, fmt::format("module {}: cannot load: {}", path, dl_error()));
+  auto init = reinterpret_cast<ModuleInitFn>(dlsym(h, "hostbpf_module_init"));
+  const auto* abi = static_cast<const int*>(dlsym(h, "hostbpf_module_abi"));
+  if (!init || !abi) {
+    dlclose(h);
+    return Error(-ENOEXEC, fmt::format("module {}: not a hostbpf module: no hostbpf_module_init entry point "
+                                       "(define it with HOSTBPF_MODULE from hostbpf/module.h)",
+                                       path));
+  }
+  if (*abi != kModuleAbiVersion) {
+    const int v = *abi;
+    dlclose(h);
+    return Error(-ENOEXEC, fmt::format("module {}: built for module ABI {}, this runtime has {}", path, v,
+                                       kModuleAbiVersion));
+  }
+  return Opened{h, init, reinterpret_cast<ModuleExitFn>(dlsym(h, "hostbpf_module_exit"))};
+}
+
+// Runs the module's init; on success it is LIVE. On failure everything it
+// registered is gone and its code unmapped.
+Result<RuntimeState::LoadedModule> load_module(RuntimeState& rt, const std::string& name, const std::string& path) {
+  auto opened = open_module(path);
+  if (!opened.ok()) return opened.error();
+  auto mod = std::make_shared<module::Module>(name, nullptr);
+  // The context may hold the module's own objects (filters), so it goes
+  // before the module's code can.
+  auto ctx = std::make_unique<ModuleContextImpl>(rt, mod, rt.host_registrar->describer());
+  int rc = opened->init(ctx.get());
+  Error published;
+  if (rc == 0) {
+    published = ctx->publish();  // a module that registered nothing explicitly
+    rc = published.code();
+  }
+  const bool was_published = ctx->published();
+  std::string why = published ? published.message() : ctx->failure();
+  ctx.reset();
+  if (rc != 0) {
+    // COMING -> GOING: nobody could take a reference, so this cannot fail.
+    (void)mod->begin_unload();
+    if (was_published) unpublish(rt, mod);
+    unmap(opened->handle);
+    if (why.empty()) why = std::strerror(rc < 0 ? -rc : EINVAL);
+    return Error(rc < 0 ? rc : -EINVAL, fmt::format("module {}: init failed ({}): {}", name, rc, why));
+  }
+  mod->set_live();
+  return RuntimeState::LoadedModule{mod, opened->handle, opened->exit, path};
+}
+
+// A module that went GOING: its exit, then nothing can find it, then (after a
+// grace period) its code goes.
+void tear_down(RuntimeState& rt, const RuntimeState::LoadedModule& lm) {
+  if (lm.exit) lm.exit();
+  unpublish(rt, lm.mod);
+  unmap(lm.handle);
+}
+
+}  // namespace
+
+void RuntimeState::remove_kfunc_addresses(const module::BtfOwner* owner) {
+  std::lock_guard<std::mutex> lock(ksyms_mu);
+  std::erase_if(ksyms, [owner](const auto& kv) { return kv.first.first == owner; });
+}
+
+RuntimeState::~RuntimeState() {
+  std::lock_guard<std::mutex> lock(module_load_mu);
+  while (!loaded_modules.empty()) {
+    LoadedModule lm = std::move(loaded_modules.back());
+    loaded_modules.pop_back();
+    // A module still referenced (a handle outlived its Runtime) keeps its
+    // code mapped: unmapping it could pull code from under a running program.
+    if (lm.mod->begin_unload()) continue;
+    tear_down(*this, lm);
+  }
+}
+
+}  // namespace detail
+
+Result<std::string> Modules::load(const std::string& path) {
+  detail::RuntimeState& rt = *s_;
+  const std::string name = detail::module_name(path);
+  if (Error e = rt.seal_host(fmt::format("module '{}' was loaded", name))) return e;
+  // The name is reserved while init runs; module_load_mu is not held then, so
+  // an init that takes long does not block other modules' loads and unloads.
+  {
+    std::lock_guard<std::mutex> lock(rt.module_load_mu);
+    for (const auto& lm : rt.loaded_modules)
+      if (lm.mod->name() == name)
+        return Error(-EEXIST, fmt::format("module {}: a module named '{}' is already loaded (from {})", path, name,
+                                          lm.path));
+    if (!rt.coming_modules.insert(name).second)
+      return Error(-EEXIST, fmt::format("module {}: a module named '{}' is being loaded", path, name));
+  }
+  auto loaded = detail::load_module(rt, name, path);
+  std::lock_guard<std::mutex> lock(rt.module_load_mu);
+  rt.coming_modules.erase(name);
+  if (!loaded.ok()) return loaded.error();
+  rt.loaded_modules.push_back(std::move(*loaded));
+  return name;
+}
+
+Error Modules::unload(const std::string& name) {
+  detail::RuntimeState& rt = *s_;
+  detail::RuntimeState::LoadedModule lm;
+  {
+    std::lock_guard<std::mutex> lock(rt.module_load_mu);
+    auto it = std::find_if(rt.loaded_modules.begin(), rt.loaded_modules.end(),
+                           [&](const auto& m) { return m.mod->name() == name; });
+    if (it == rt.loaded_modules.end()) {
+      if (rt.coming_modules.count(name))
+        return Error(-EBUSY, fmt::format("module '{}' is still initialising (COMING)", name));
+      return Error(-ENOENT, fmt::format("module '{}' is not loaded", name));
+    }
+    if (Error e = it->mod->begin_unload()) return e;
+    lm = std::move(*it);
+    rt.loaded_modules.erase(it);
+  }
+  detail::tear_down(rt, lm);
+  return {};
+}
+
+std::vector<std::string> Modules::names() const {
+  std::lock_guard<std::mutex> lock(s_->module_load_mu);
+  std::vector<std::string> out;
+  for (const auto& lm : s_->loaded_modules) out.push_back(lm.mod->name());
+  return out;
+}
+
+Result<std::vector<uint8_t>> Modules::btf_raw(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(s_->module_load_mu);
+  for (const auto& lm : s_->loaded_modules)
+    if (lm.mod->name() == name) return lm.mod->btf()->raw_data();
+  return Error(-ENOENT, fmt::format("module '{}' is not loaded", name));
+}
+
+}  // namespace hostbpf
