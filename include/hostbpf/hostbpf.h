@@ -85,6 +85,11 @@ struct RuntimeOptions {
   /// with the error that names it (see Runtime::error()).
   std::string host_btf_file;
   std::vector<uint8_t> host_btf_blob;
+
+  /// Whether programs may call KF_DESTRUCTIVE kfuncs (the kernel asks for
+  /// CAP_SYS_BOOT). Off: such a program fails to load with "destructive kfunc
+  /// calls require CAP_SYS_BOOT capability" (-EACCES).
+  bool allow_destructive_kfuncs = false;
 };
 
 /// Map as the host sees it (the syscall side of the kernel's map API). Keys and

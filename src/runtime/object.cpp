@@ -102,6 +102,7 @@ Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, con
   in.btf = prog.btf.get();
   in.log_level = opts.log_level;
   in.gpl_compatible = prog.gpl_compatible;
+  in.allow_destructive = prog.rt->opts.allow_destructive_kfuncs;
   in.expected_attach_type = prog.expected_attach_type;
   in.sleepable = prog.sleepable;
   in.prog_name = prog.name;

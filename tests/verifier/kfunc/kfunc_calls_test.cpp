@@ -119,36 +119,20 @@ TEST_F(KfuncCalls, DestructiveKfuncNeedsPermission) {
   expect_reject("destructive", "destructive kfunc calls require CAP_SYS_BOOT capability", -EACCES);
 }
 
-TEST_F(KfuncCalls, DestructiveKfuncAllowedWhenTheHostSaysSo) {
-  // The verifier's flag (the runtime does not expose it yet): the same program verifies.
-  std::ifstream f(obj_path("calls"), std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  auto spec = object::parse_object(bytes, "calls");
-  ASSERT_TRUE(spec.ok()) << spec.error().message();
-  auto& rts = *rt_.state();
-  auto targets = detail::resolve_ksyms(rts, *spec);
-  ASSERT_TRUE(targets.ok()) << targets.error().message();
-  detail::ProgramState st;
-  st.rt = rt_.state();
-  for (const auto& p : spec->programs)
-    if (p.name == "destructive") st.insns = p.insns;
-  ASSERT_FALSE(st.insns.empty());
-  st.ksyms = *targets;
-  auto kf = detail::bind_program_kfuncs(rts, st);
-  ASSERT_TRUE(kf.ok()) << kf.error().message();
-  verifier::VerifyInput in;
-  in.insns = st.insns;
-  in.prog_type = BPF_PROG_TYPE_SYSCALL;
-  in.sleepable = true;
-  in.kfuncs = kf->table;
-  in.kfunc_registry = &rts.kfuncs;
-  in.allow_destructive = true;
-  auto v = verifier::verify(in);
-  EXPECT_TRUE(v.ok()) << v.error().message();
-  in.allow_destructive = false;
-  v = verifier::verify(in);
-  ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error().message(), "destructive kfunc calls require CAP_SYS_BOOT capability");
+TEST(KfuncCallsDestructive, AllowedWhenTheHostSaysSo) {
+  RuntimeOptions opts;
+  opts.allow_destructive_kfuncs = true;
+  Runtime rt(opts);
+  register_test_kfuncs(rt);
+  auto obj = rt.open(obj_path("calls"));
+  ASSERT_TRUE(obj.ok()) << obj.error().message();
+  for (auto& p : obj->programs()) ASSERT_FALSE(p.set_autoload(p.name() == "destructive"));
+  Error err = obj->load();
+  ASSERT_FALSE(err) << err.message() << "\n" << err.log();
+  Args args{0};
+  auto r = obj->program("destructive")->test_run({.ctx_in = &args, .ctx_size_in = sizeof args});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->retval, 200u);
 }
 
 TEST_F(KfuncCalls, NotAllowedForThisProgramType) {
