@@ -25,7 +25,12 @@ void check(const hostbpf::object::ObjectSpec& obj) {
       bool to_map = hostbpf::isa::is_lddw(insn) &&
                     (insn.src_reg == BPF_PSEUDO_MAP_IDX || insn.src_reg == BPF_PSEUDO_MAP_IDX_VALUE);
       if (to_map && static_cast<uint32_t>(insn.imm) >= obj.maps.size()) abort();
+      bool to_ksym = (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == BPF_PSEUDO_KFUNC_CALL) ||
+                     (hostbpf::isa::is_lddw(insn) && insn.src_reg == BPF_PSEUDO_BTF_ID);
+      if (to_ksym && static_cast<uint32_t>(insn.imm) >= obj.ksyms.size()) abort();
     }
+    for (const auto& cr : p.core_relos)
+      if (cr.insn_idx >= p.insns.size()) abort();
     for (const auto& li : p.line_info)
       if (li.insn_off >= p.insns.size()) abort();
     for (const auto& fi : p.func_info)

@@ -32,7 +32,11 @@ for f in "$build"/fuzz/fuzz_*; do
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   corpus=$build/corpus-$name
   mkdir -p "$corpus"
-  if [ "$name" = fuzz_object ]; then find "$build"/tests "$build"/examples -name '*.bpf.o' -exec cp -n {} "$corpus/" \; ; fi
+  if [ "$name" = fuzz_object ] || [ "$name" = fuzz_load ]; then
+    find "$build"/tests "$build"/examples -name '*.bpf.o' -exec cp -n {} "$corpus/" \;
+  fi
+  # Raw BTF made by pahole (tests/btf) seeds the BTF parser.
+  if [ "$name" = fuzz_btf ]; then find "$build"/tests -name '*.btf' -exec cp -n {} "$corpus/" \; ; fi
   # fuzz_verifier's inputs are decisions: short ones make short programs, so
   # it starts at full length instead of growing slowly.
   extra=()

@@ -1,4 +1,5 @@
 #include "btf/btf.h"
+#include "btf/validate.h"
 
 #include <fmt/format.h>
 #include <sys/mman.h>
@@ -57,14 +58,18 @@ Result<std::shared_ptr<Btf>> Btf::from_blob(std::span<const uint8_t> bytes, std:
   struct btf* b = base ? new_split_from_memory(bytes, mutable_base(base))
                        : btf__new(bytes.data(), static_cast<uint32_t>(bytes.size()));
   if (!b) return libbpf_error(errno, "BTF blob is malformed");
-  return std::shared_ptr<Btf>(new Btf(b, std::move(base)));
+  auto out = std::shared_ptr<Btf>(new Btf(b, std::move(base)));
+  if (Error e = validate_types(b, out->start_id())) return e;
+  return out;
 }
 
 Result<std::shared_ptr<Btf>> Btf::from_file(const std::string& path, std::shared_ptr<const Btf> base) {
   errno = 0;
   struct btf* b = base ? btf__parse_split(path.c_str(), mutable_base(base)) : btf__parse(path.c_str(), nullptr);
   if (!b) return libbpf_error(errno, fmt::format("{}: cannot read BTF", path));
-  return std::shared_ptr<Btf>(new Btf(b, std::move(base)));
+  auto out = std::shared_ptr<Btf>(new Btf(b, std::move(base)));
+  if (Error e = validate_types(b, out->start_id())) return e.context(path);
+  return out;
 }
 
 std::shared_ptr<Btf> Btf::empty(std::shared_ptr<const Btf> base) {

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "btf/validate.h"
 #include "object/libbpf_log.h"
 #include "object/parse_error.h"
 #include "object/parse_state.h"
@@ -59,6 +60,7 @@ Error load_btf(ParseState& st) {
     return malformed("section '.BTF' is corrupted (libbpf: {})", strerror(err));
   }
   st.spec.btf = BtfPtr(raw, BtfDeleter{});
+  if (Error e = btf::validate_types(raw, 1)) return malformed("section '.BTF' is corrupted: {}", e.message());
   if (Error e = fixup_btf_datasecs(st)) return e;
   if (const ElfSection* ext = st.elf->find_section(".BTF.ext")) {
     auto parsed = parse_btf_ext(ext->bytes, raw);

@@ -51,7 +51,9 @@ TEST(BtfLoad, CorruptedBlobsAreErrorsNotCrashes) {
   for (size_t cut : {size_t{4}, size_t{23}, bytes.size() / 2, bytes.size() - 1}) {
     auto r = Btf::from_blob(std::span(bytes.data(), cut));
     EXPECT_FALSE(r.ok()) << "truncated at " << cut;
-    if (!r.ok()) EXPECT_NE(r.error().message().find("BTF blob is malformed"), std::string::npos);
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message().find("BTF blob is malformed"), std::string::npos);
+    }
   }
   std::vector<uint8_t> bad_magic = bytes;
   bad_magic[0] ^= 0xff;
@@ -63,6 +65,41 @@ TEST(BtfLoad, CorruptedBlobsAreErrorsNotCrashes) {
   auto missing = Btf::from_file("/nonexistent/host.btf");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message().find("/nonexistent/host.btf: cannot read BTF"), std::string::npos);
+}
+
+// libbpf's parser accepts these; the walks after it (its own C dumper first)
+// would read type NULL or recurse forever. Found by fuzz_btf.
+TEST(BtfLoad, DanglingReferencesAndLoopsAreErrors) {
+  auto good = Btf::from_file(kPointBtf);
+  ASSERT_TRUE(good.ok());
+  const Btf& g = **good;
+  const std::vector<uint8_t> bytes = g.raw_data();
+  // Where type `id` starts in the raw blob: after the 24-byte header, at its
+  // distance from type 1 in libbpf's copy of the type section.
+  auto offset_of = [&](uint32_t id) {
+    return 24 + static_cast<size_t>(reinterpret_cast<const uint8_t*>(g.type(id)) -
+                                    reinterpret_cast<const uint8_t*>(g.type(1)));
+  };
+  auto patch = [&](size_t off, uint32_t v) {
+    std::vector<uint8_t> out = bytes;
+    std::memcpy(&out[off], &v, sizeof v);
+    return out;
+  };
+  const uint32_t point = g.find("point", BTF_KIND_STRUCT).value();
+  auto dangling = Btf::from_blob(patch(offset_of(point) + 12 + 4, 400));  // member 0's type
+  ASSERT_FALSE(dangling.ok());
+  EXPECT_NE(dangling.error().message().find("(STRUCT 'point') member 0 refers to type 400, past the last type"),
+            std::string::npos)
+      << dangling.error().message();
+
+  uint32_t ptr = 0;
+  for (uint32_t id = 1; g.type(id); id++)
+    if (btf_is_ptr(g.type(id))) ptr = id;
+  ASSERT_NE(ptr, 0u) << "point.c has a pointer type";
+  auto loop = Btf::from_blob(patch(offset_of(ptr) + 8, ptr));  // points at itself
+  ASSERT_FALSE(loop.ok());
+  EXPECT_NE(loop.error().message().find("starts a chain of references that loops"), std::string::npos)
+      << loop.error().message();
 }
 
 TEST(SplitBtf, ModuleTypesContinueAfterTheHostsAndSeeThem) {

@@ -1,0 +1,241 @@
+#include "btf/validate.h"
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "btf/btf.h"
+
+namespace hostbpf::btf {
+namespace {
+
+constexpr int kMaxResolveDepth = 32;  // the kernel's MAX_RESOLVE_DEPTH
+
+class Validator {
+ public:
+  Validator(const struct btf* b, uint32_t first_id) : b_(b), first_(first_id), end_(btf__type_cnt(b)) {}
+
+  Error run() const {
+    for (uint32_t id = first_; id < end_; id++) {
+      const struct btf_type* t = btf__type_by_id(b_, id);
+      if (!t) return fail(id, nullptr, "is missing");
+      if (Error e = check_type(id, t)) return e;
+    }
+    for (uint32_t id = first_; id < end_; id++)
+      if (Error e = check_chain(id)) return e;
+    // Chains end now, so types can be resolved through them.
+    for (uint32_t id = first_; id < end_; id++)
+      if (Error e = check_sized_uses(id, btf__type_by_id(b_, id))) return e;
+    return {};
+  }
+
+ private:
+  std::string describe(uint32_t id, const struct btf_type* t) const {
+    if (!t) return fmt::format("type [{}]", id);
+    const char* n = btf__name_by_offset(b_, t->name_off);
+    return fmt::format("type [{}] ({} '{}')", id, kind_name(btf_kind(t)), n ? n : "?");
+  }
+
+  Error fail(uint32_t id, const struct btf_type* t, const std::string& what) const {
+    return Error(-EINVAL, fmt::format("BTF is malformed: {} {}", describe(id, t), what));
+  }
+
+  Error check_name(uint32_t id, const struct btf_type* t, uint32_t off, const char* what) const {
+    if (!btf__name_by_offset(b_, off))
+      return fail(id, nullptr, fmt::format("has {} name offset {} outside the string section", what, off));
+    (void)t;
+    return {};
+  }
+
+  // `ref` must name an existing type; void (0) only where `void_ok`.
+  Error check_ref(uint32_t id, const struct btf_type* t, uint32_t ref, const std::string& what, bool void_ok) const {
+    if (ref == 0 && !void_ok) return fail(id, t, fmt::format("{} is void", what));
+    if (ref >= end_) return fail(id, t, fmt::format("{} refers to type {}, past the last type {}", what, ref, end_ - 1));
+    return {};
+  }
+
+  Error check_type(uint32_t id, const struct btf_type* t) const {
+    if (Error e = check_name(id, t, t->name_off, "a")) return e;
+    switch (btf_kind(t)) {
+      case BTF_KIND_PTR:
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_CONST:
+      case BTF_KIND_RESTRICT:
+      case BTF_KIND_TYPE_TAG:
+        return check_ref(id, t, t->type, "its target", true);
+      case BTF_KIND_VAR:
+      case BTF_KIND_DECL_TAG:
+        return check_ref(id, t, t->type, "its type", false);
+      case BTF_KIND_FUNC: {
+        if (Error e = check_ref(id, t, t->type, "its prototype", false)) return e;
+        const struct btf_type* proto = btf__type_by_id(b_, t->type);
+        if (!proto || !btf_is_func_proto(proto)) return fail(id, t, "does not point at a FUNC_PROTO");
+        return {};
+      }
+      case BTF_KIND_ARRAY: {
+        const struct btf_array* a = btf_array(t);
+        if (Error e = check_ref(id, t, a->type, "its element", false)) return e;
+        return check_ref(id, t, a->index_type, "its index type", false);
+      }
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION: {
+        const struct btf_member* m = btf_members(t);
+        for (uint16_t i = 0; i < btf_vlen(t); i++) {
+          if (Error e = check_name(id, t, m[i].name_off, "a member")) return e;
+          if (Error e = check_ref(id, t, m[i].type, fmt::format("member {}", i), false)) return e;
+          // btf_struct_check_meta: a member starts inside its struct.
+          const uint64_t bit_off = btf_member_bit_offset(t, i);
+          if (bit_off / 8 > t->size)
+            return fail(id, t, fmt::format("member {} starts at bit {}, past the struct's {} bytes", i, bit_off,
+                                           t->size));
+        }
+        return {};
+      }
+      case BTF_KIND_INT:
+        return check_int(id, t);
+      case BTF_KIND_FLOAT:
+        if (t->size != 2 && t->size != 4 && t->size != 8 && t->size != 12 && t->size != 16)
+          return fail(id, t, fmt::format("has size {}, not 2, 4, 8, 12 or 16", t->size));
+        return {};
+      case BTF_KIND_FUNC_PROTO: {
+        if (Error e = check_ref(id, t, t->type, "its return type", true)) return e;
+        const struct btf_param* p = btf_params(t);
+        const uint16_t n = btf_vlen(t);
+        for (uint16_t i = 0; i < n; i++) {
+          if (Error e = check_name(id, t, p[i].name_off, "a parameter")) return e;
+          // void as the last parameter means "...".
+          if (Error e = check_ref(id, t, p[i].type, fmt::format("parameter {}", i), i + 1 == n)) return e;
+        }
+        return {};
+      }
+      case BTF_KIND_DATASEC: {
+        const struct btf_var_secinfo* v = btf_var_secinfos(t);
+        for (uint16_t i = 0; i < btf_vlen(t); i++)
+          if (Error e = check_ref(id, t, v[i].type, fmt::format("variable {}", i), false)) return e;
+        return {};
+      }
+      case BTF_KIND_ENUM: {
+        if (Error err = check_enum_size(id, t)) return err;
+        const struct btf_enum* e = btf_enum(t);
+        for (uint16_t i = 0; i < btf_vlen(t); i++)
+          if (Error err = check_name(id, t, e[i].name_off, "an enumerator")) return err;
+        return {};
+      }
+      case BTF_KIND_ENUM64: {
+        if (Error err = check_enum_size(id, t)) return err;
+        const struct btf_enum64* e = btf_enum64(t);
+        for (uint16_t i = 0; i < btf_vlen(t); i++)
+          if (Error err = check_name(id, t, e[i].name_off, "an enumerator")) return err;
+        return {};
+      }
+      default:  // FWD: no references
+        return {};
+    }
+  }
+
+  // btf_int_check_meta: a power-of-two size up to 16 bytes, and the bits the
+  // encoding uses fit in it.
+  Error check_int(uint32_t id, const struct btf_type* t) const {
+    if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8 && t->size != 16)
+      return fail(id, t, fmt::format("has size {}, not 1, 2, 4, 8 or 16", t->size));
+    const uint32_t bits = btf_int_bits(t), offset = btf_int_offset(t);
+    if (bits > 128 || offset + bits > t->size * 8)
+      return fail(id, t, fmt::format("uses bits {}..{} of a {}-byte integer", offset, offset + bits, t->size));
+    return {};
+  }
+
+  // btf_enum_check_meta: 1, 2, 4 or 8 bytes.
+  Error check_enum_size(uint32_t id, const struct btf_type* t) const {
+    if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+      return fail(id, t, fmt::format("has size {}, not 1, 2, 4 or 8", t->size));
+    return {};
+  }
+
+  // The next type in a reference chain, or 0 where the chain ends (a type
+  // with a name of its own and no single referent: struct, int, enum, ...).
+  uint32_t next_in_chain(const struct btf_type* t) const {
+    switch (btf_kind(t)) {
+      case BTF_KIND_PTR:
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_CONST:
+      case BTF_KIND_RESTRICT:
+      case BTF_KIND_TYPE_TAG:
+      case BTF_KIND_VAR:
+      case BTF_KIND_DECL_TAG:
+        return t->type;
+      case BTF_KIND_ARRAY:
+        return btf_array(t)->type;
+      default:
+        return 0;
+    }
+  }
+
+  // btf_type_id_size: what a member, an array element or a variable may be:
+  // a type with a size (not void, a function, a prototype, a forward
+  // declaration, a variable or a section), seen through modifiers and typedefs.
+  bool is_sized(uint32_t ref) const {
+    for (int depth = 0; depth <= kMaxResolveDepth; depth++) {
+      const struct btf_type* t = btf__type_by_id(b_, ref);
+      if (!t || ref == 0) return false;
+      switch (btf_kind(t)) {
+        case BTF_KIND_TYPEDEF:
+        case BTF_KIND_VOLATILE:
+        case BTF_KIND_CONST:
+        case BTF_KIND_RESTRICT:
+        case BTF_KIND_TYPE_TAG:
+          ref = t->type;
+          continue;
+        case BTF_KIND_INT:
+        case BTF_KIND_ENUM:
+        case BTF_KIND_ENUM64:
+        case BTF_KIND_FLOAT:
+        case BTF_KIND_PTR:
+        case BTF_KIND_STRUCT:
+        case BTF_KIND_UNION:
+          return true;
+        case BTF_KIND_ARRAY:
+          return is_sized(btf_array(t)->type);
+        default:
+          return false;
+      }
+    }
+    return false;
+  }
+
+  Error check_sized_uses(uint32_t id, const struct btf_type* t) const {
+    if (btf_is_composite(t)) {
+      const struct btf_member* m = btf_members(t);
+      for (uint16_t i = 0; i < btf_vlen(t); i++)
+        if (!is_sized(m[i].type)) return fail(id, t, fmt::format("member {} has a type without a size", i));
+    } else if (btf_is_array(t)) {
+      if (!is_sized(btf_array(t)->type)) return fail(id, t, "has elements of a type without a size");
+    } else if (btf_is_var(t)) {
+      if (!is_sized(t->type)) return fail(id, t, "has a type without a size");
+    }
+    return {};
+  }
+
+  Error check_chain(uint32_t id) const {
+    uint32_t cur = id;
+    for (int depth = 0; depth <= kMaxResolveDepth; depth++) {
+      const struct btf_type* t = btf__type_by_id(b_, cur);
+      if (!t) return {};  // void
+      cur = next_in_chain(t);
+      if (cur == 0) return {};
+    }
+    return fail(id, btf__type_by_id(b_, id),
+                fmt::format("starts a chain of references that loops or is deeper than {}", kMaxResolveDepth));
+  }
+
+  const struct btf* b_;
+  uint32_t first_;
+  uint32_t end_;
+};
+
+}  // namespace
+
+Error validate_types(const struct btf* b, uint32_t first_id) { return Validator(b, first_id).run(); }
+
+}  // namespace hostbpf::btf
