@@ -1717,7 +1717,10 @@ void Gen::mutate(std::vector<Insn>& insns) {
     const bool mem = cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX;
     switch (below(5)) {
       case 0:  // the immediate
-        if (chance(50)) in.imm += delta() ? delta() : 1;
+        if (chance(50)) {
+          const int32_t d = delta();
+          in.imm = static_cast<int32_t>(static_cast<uint32_t>(in.imm) + static_cast<uint32_t>(d ? d : 1));  // wraps
+        }
         else in.imm = interesting();
         break;
       case 1:  // a memory offset (jump offsets would mostly break the CFG)
