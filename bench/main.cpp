@@ -2,6 +2,7 @@
 // in one run: "<workload>/<engine>".
 #include <benchmark/benchmark.h>
 
+#include "issue4.h"
 #include "workloads.h"
 
 namespace bench {
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
     return 1;
   bench::register_all();
   bench::register_verification();
+  bench::register_kfunc_call();
+  bench::register_kfunc_set();
+  bench::register_cpumask();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -8,7 +8,8 @@ Run-time figures are the "per_item" counter in ns: per run (trivial), per loop
 iteration (compute), per map operation (lookups; lookup+update pairs for
 hash_update). Verification figures ("verify/<workload>/<engine>") are the wall
 time per verification in µs (kernel: its log's "verification time") and the
-counter processed_insns.
+counter processed_insns. The issue-4 tables (kfunc calls, kfunc ID sets,
+bpf_cpumask create+release) follow when the run has those benchmarks.
 """
 import json
 import sys
@@ -134,9 +135,80 @@ def print_verification(ver):
             print(f"\n`verify/{w}/{e}`: {v}")
 
 
+# Issue 4 (kfuncs and the cpumask library; bench/kfunc.cpp, kfunc_set.cpp,
+# cpumask.cpp): ns per call, per create+release pair, per registration or lookup.
+KFUNC_CALL_ROWS = {
+    "kfunc_call": "100 x bench_add(acc, i): kfunc (interp) / function pointer (native)",
+    "kfunc_call_loop": "the loop alone, 100 iterations",
+    "kfunc_call_helper": "100 x bpf_get_smp_processor_id()",
+    "kfunc_call_loop_10k": "the loop alone, 10000 iterations",
+    "kfunc_call_helper_10k": "10000 x bpf_get_smp_processor_id()",
+}
+KFUNC_SET_ROWS = {
+    "register_256_per_hook": "ns / registration of a 256-entry set (one per hook)",
+    "register_256_sets_of_1": "ns / registration of a 1-entry set (256 into one hook)",
+    "lookup_common": "ns / lookup (found in COMMON)",
+    "lookup_hook": "ns / lookup (COMMON misses, the hook hits)",
+    "lookup_hook_filtered": "ns / lookup (as above, plus the hook's filter)",
+}
+ISSUE4_ENGINES = [("interp", "hostbpf interp"), ("native", "native C++"), ("kernel", "kernel JIT (wall)")]
+
+
+def cell(per, cv, errors, key):
+    if key in errors:
+        return "error"
+    if key in cv and key in per:
+        return f"{fmt(per[key])} ±{cv[key] * 100:.0f}%"
+    return fmt(per.get(key))
+
+
+def print_issue4(per, cv, errors):
+    names = set(KFUNC_CALL_ROWS) | {"kfunc_set", "cpumask"}
+    if not any(k[0] in names for k in list(per) + list(errors)):
+        return
+    print("\n### kfunc calls (ns per loop iteration, i.e. per call)\n")
+    head = ["benchmark", "what"] + [h for _, h in ISSUE4_ENGINES] + ["interp/native"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for w, what in KFUNC_CALL_ROWS.items():
+        row = [w, what] + [cell(per, cv, errors, (w, e)) for e, _ in ISSUE4_ENGINES]
+        row.append(ratio(per.get((w, "interp")), per.get((w, "native"))))
+        print("| " + " | ".join(row) + " |")
+    call = {e: (per.get(("kfunc_call", e)), per.get(("kfunc_call_loop", e))) for e in ("interp", "native")}
+    parts = [f"{e} {fmt(c - l)} ns" for e, (c, l) in call.items() if c is not None and l is not None]
+    if parts:
+        print("\nA call over the bare loop (kfunc_call - kfunc_call_loop): " + ", ".join(parts) + ".")
+
+    print("\n### kfunc ID sets (hostbpf's KfuncRegistry, internal C++; no kernel column: the kernel "
+          "registers at boot and module load only)\n")
+    print("| case | unit | hostbpf |")
+    print("|---|---|---|")
+    for c, unit in KFUNC_SET_ROWS.items():
+        print(f"| {c} | {unit} | {cell(per, cv, errors, ('kfunc_set', c))} |")
+
+    print("\n### bpf_cpumask create+release (ns per pair, 1000 pairs per run)\n")
+    head = ["benchmark"] + [h for _, h in ISSUE4_ENGINES] + ["interp/kernel", "native/kernel"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    row = ["cpumask"] + [cell(per, cv, errors, ("cpumask", e)) for e, _ in ISSUE4_ENGINES]
+    row += [ratio(per.get(("cpumask", "interp")), per.get(("cpumask", "kernel"))),
+            ratio(per.get(("cpumask", "native")), per.get(("cpumask", "kernel")))]
+    print("| " + " | ".join(row) + " |")
+    for (w, e), msg in sorted(errors.items()):
+        if w in names:
+            print(f"\n`{w}/{e}` failed: {msg}")
+
+
 def main():
     ctx, per, cv, errors = load(sys.argv[1])
-    engines = [e for e in ENGINES if any(k[1] == e for k in per) or any(k[1] == e for k in errors)]
+    if any(k[0] in UNITS for k in list(per) + list(errors)):
+        print_workloads(per, cv, errors)
+    print_verification(load_verification(sys.argv[1]))
+    print_issue4(per, cv, errors)
+
+
+def print_workloads(per, cv, errors):
+    engines = [e for e in ENGINES if any(k[1] == e and k[0] in UNITS for k in list(per) + list(errors))]
     head = ["benchmark", "unit"] + [{"interp": "hostbpf interp (run)", "interp_test_run": "hostbpf interp (test_run)",
                                       "jit": "hostbpf JIT", "native": "native C++ -O2",
                                       "kernel": "kernel JIT"}[e] for e in engines]
@@ -165,8 +237,8 @@ def main():
             row.append(f"**no**: {got / bound:.1f}x over")
         print("| " + " | ".join(row) + " |")
     for (w, e), msg in sorted(errors.items()):
-        print(f"\n`{w}/{e}` failed: {msg}")
-    print_verification(load_verification(sys.argv[1]))
+        if w in UNITS:
+            print(f"\n`{w}/{e}` failed: {msg}")
 
 
 if __name__ == "__main__":
