@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "btf/btf.h"
 
@@ -23,6 +25,7 @@ class Validator {
     }
     for (uint32_t id = first_; id < end_; id++)
       if (Error e = check_chain(id)) return e;
+    if (Error e = check_no_cycle_without_pointer()) return e;
     // Chains end now, so types can be resolved through them.
     for (uint32_t id = first_; id < end_; id++)
       if (Error e = check_sized_uses(id, btf__type_by_id(b_, id))) return e;
@@ -213,6 +216,81 @@ class Validator {
       if (!is_sized(btf_array(t)->type)) return fail(id, t, "has elements of a type without a size");
     } else if (btf_is_var(t)) {
       if (!is_sized(t->type)) return fail(id, t, "has a type without a size");
+    }
+    return {};
+  }
+
+  // Every type `t` refers to, except through a pointer: the edges along which
+  // sizes and layouts are computed. A cycle of them (a struct holding itself
+  // by value, a prototype whose parameter is that prototype...) has no C
+  // meaning, and walks over them (libbpf's dumper, struct access checks)
+  // recurse forever; the kernel's btf_resolve reports "Loop detected".
+  template <class F>
+  void for_each_value_ref(const struct btf_type* t, F&& f) const {
+    switch (btf_kind(t)) {
+      case BTF_KIND_PTR:
+        return;  // what a pointer points at may contain it
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_CONST:
+      case BTF_KIND_RESTRICT:
+      case BTF_KIND_TYPE_TAG:
+      case BTF_KIND_VAR:
+      case BTF_KIND_DECL_TAG:
+      case BTF_KIND_FUNC:
+        return f(t->type);
+      case BTF_KIND_ARRAY:
+        f(btf_array(t)->type);
+        return f(btf_array(t)->index_type);
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION:
+        for (uint16_t i = 0; i < btf_vlen(t); i++) f(btf_members(t)[i].type);
+        return;
+      case BTF_KIND_FUNC_PROTO:
+        f(t->type);
+        for (uint16_t i = 0; i < btf_vlen(t); i++) f(btf_params(t)[i].type);
+        return;
+      case BTF_KIND_DATASEC:
+        for (uint16_t i = 0; i < btf_vlen(t); i++) f(btf_var_secinfos(t)[i].type);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // Iterative depth-first search (BTF may be deep) over this BTF's own types;
+  // base types were checked when the base was.
+  Error check_no_cycle_without_pointer() const {
+    enum : uint8_t { kNew, kOnPath, kDone };
+    std::vector<uint8_t> color(end_ - first_, kNew);
+    std::vector<std::pair<uint32_t, std::vector<uint32_t>>> stack;
+    auto refs_of = [&](uint32_t id) {
+      std::vector<uint32_t> out;
+      for_each_value_ref(btf__type_by_id(b_, id), [&](uint32_t r) {
+        if (r >= first_ && r < end_) out.push_back(r);
+      });
+      return out;
+    };
+    for (uint32_t root = first_; root < end_; root++) {
+      if (color[root - first_] != kNew) continue;
+      color[root - first_] = kOnPath;
+      stack.push_back({root, refs_of(root)});
+      while (!stack.empty()) {
+        auto& [id, pending] = stack.back();
+        if (pending.empty()) {
+          color[id - first_] = kDone;
+          stack.pop_back();
+          continue;
+        }
+        const uint32_t next = pending.back();
+        pending.pop_back();
+        if (color[next - first_] == kOnPath)
+          return fail(next, btf__type_by_id(b_, next), "is part of a loop of types that no pointer breaks");
+        if (color[next - first_] == kNew) {
+          color[next - first_] = kOnPath;
+          stack.push_back({next, refs_of(next)});
+        }
+      }
     }
     return {};
   }

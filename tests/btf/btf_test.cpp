@@ -92,6 +92,12 @@ TEST(BtfLoad, DanglingReferencesAndLoopsAreErrors) {
             std::string::npos)
       << dangling.error().message();
 
+  // A struct holding itself by value (only a pointer may close a loop).
+  auto by_value = Btf::from_blob(patch(offset_of(point) + 12 + 4, point));
+  ASSERT_FALSE(by_value.ok());
+  EXPECT_NE(by_value.error().message().find("is part of a loop of types that no pointer breaks"), std::string::npos)
+      << by_value.error().message();
+
   uint32_t ptr = 0;
   for (uint32_t id = 1; g.type(id); id++)
     if (btf_is_ptr(g.type(id))) ptr = id;
