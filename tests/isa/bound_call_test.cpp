@@ -16,6 +16,7 @@
 #include "exec/executable.h"
 #include "isa/validate.h"
 #include "maps/map.h"
+#include "../maps/test_util.h"  // maps::testing::make, spec
 
 namespace hostbpf {
 namespace {
@@ -23,15 +24,7 @@ namespace {
 using namespace test;
 
 std::shared_ptr<maps::Map> make_map(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries) {
-  maps::MapSpec s;
-  s.name = "m";
-  s.type = type;
-  s.key_size = key_size;
-  s.value_size = value_size;
-  s.max_entries = max_entries;
-  auto m = maps::create_map(s);
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message());
-  return m.ok() ? *m : nullptr;
+  return maps::testing::make(maps::testing::spec(type, key_size, value_size, max_entries));
 }
 
 /// r0 = *(u64 *)bpf_map_lookup_elem(map, r1) (the key, key_size bytes at r1),

@@ -17,6 +17,7 @@
 #include "exec/executable.h"
 #include "exec/run_env.h"
 #include "maps/map.h"
+#include "../maps/test_util.h"  // maps::testing::make, spec
 
 namespace hostbpf::test {
 namespace {
@@ -26,16 +27,7 @@ using exec::RegionKind;
 using exec::ViolationKind;
 
 std::shared_ptr<maps::Map> make_map(uint32_t type, uint32_t key, uint32_t value, uint32_t entries, uint32_t flags = 0) {
-  maps::MapSpec s;
-  s.name = "m";
-  s.type = type;
-  s.key_size = key;
-  s.value_size = value;
-  s.max_entries = entries;
-  s.map_flags = flags;
-  auto m = maps::create_map(s);
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message());
-  return m.ok() ? m.value() : nullptr;
+  return maps::testing::make(maps::testing::spec(type, key, value, entries, flags));
 }
 
 struct CheckedRun {
