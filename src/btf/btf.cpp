@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <new>
 
 namespace hostbpf::btf {
@@ -151,26 +152,56 @@ void append_printf(void* ctx, const char* fmt, va_list args) {
 }
 }  // namespace
 
-Result<std::string> Btf::dump_c(const std::string& guard) const {
+namespace {
+// `extern <ret> name(<params>) __weak __ksym;` for each FUNC of `funcs`.
+Error dump_ksym_prototypes(const Btf& btf, std::span<const uint32_t> funcs, std::string* out) {
+  // Its own dumper, writing into `out` between the literal parts below.
+  std::unique_ptr<struct btf_dump, void (*)(struct btf_dump*)> d(
+      btf_dump__new(const_cast<struct btf*>(btf.raw()), append_printf, out, nullptr), btf_dump__free);
+  if (!d) return libbpf_error(errno, "cannot dump BTF as C");
+  *out += "#ifndef BPF_NO_KFUNC_PROTOTYPES\n#ifndef __ksym\n#define __ksym __attribute__((section(\".ksyms\")))\n"
+          "#endif\n\n#ifndef __weak\n#define __weak __attribute__((weak))\n#endif\n\n";
+  for (uint32_t id : funcs) {
+    const struct btf_type* t = btf.type(id);
+    if (!t || !btf_is_func(t)) return Error(-EINVAL, fmt::format("BTF type [{}] is not a FUNC", id));
+    const std::string name(btf.name(id));
+    // libbpf writes a prototype without parameters as "f()"; C wants
+    // "f(void)", so that one is written as the return type of "f(void)".
+    const struct btf_type* proto = btf.type(t->type);
+    const bool no_params = btf_vlen(proto) == 0;
+    const std::string decl = no_params ? name + "(void)" : name;
+    LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = decl.c_str());
+    *out += "extern ";
+    if (int err = btf_dump__emit_type_decl(d.get(), no_params ? proto->type : t->type, &opts))
+      return libbpf_error(err, fmt::format("cannot write the prototype of kfunc {}", name));
+    *out += " __weak __ksym;\n";
+  }
+  *out += "\n#endif\n\n";
+  return {};
+}
+}  // namespace
+
+Result<std::string> Btf::dump_c(const std::string& guard, std::span<const uint32_t> ksym_funcs) const {
   std::string out = fmt::format("#ifndef {0}\n#define {0}\n\n", guard);
   // As bpftool: CO-RE relocations on every struct/union access by default.
   out += "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
          "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n"
          "#endif\n\n";
   std::string body;
-  struct btf_dump* d = btf_dump__new(btf_, append_printf, &body, nullptr);
+  std::unique_ptr<struct btf_dump, void (*)(struct btf_dump*)> d(btf_dump__new(btf_, append_printf, &body, nullptr),
+                                                                 btf_dump__free);
   if (!d) return libbpf_error(errno, "cannot dump BTF as C");
   // From id 1 even for split BTF, so that a module's header stands alone
   // (its user includes it instead of the host's, as with a module's vmlinux.h).
   for (uint32_t id = 1; id < end_id(); id++) {
-    if (int err = btf_dump__dump_type(d, id)) {
-      btf_dump__free(d);
+    if (int err = btf_dump__dump_type(d.get(), id))
       return libbpf_error(err, fmt::format("cannot dump BTF type [{}] as C", id));
-    }
   }
-  btf_dump__free(d);
   out += body;
   out += "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n";
+  if (!ksym_funcs.empty()) {
+    if (Error e = dump_ksym_prototypes(*this, ksym_funcs, &out)) return e;
+  }
   out += fmt::format("#endif /* {} */\n", guard);
   return out;
 }

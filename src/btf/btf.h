@@ -62,8 +62,11 @@ class Btf {
 
   /// Every type (a split BTF's together with its base's) as a self-contained C header, the way
   /// `bpftool btf dump file ... format c` writes vmlinux.h: include guard,
-  /// preserve_access_index for CO-RE, every type in dependency order.
-  Result<std::string> dump_c(const std::string& guard) const;
+  /// preserve_access_index for CO-RE, every type in dependency order. Then,
+  /// for each FUNC id in `ksym_funcs`, its prototype as bpftool writes a
+  /// kfunc's (`extern ... __weak __ksym;`, skipped under
+  /// BPF_NO_KFUNC_PROTOTYPES), so a program calls it without declaring it.
+  Result<std::string> dump_c(const std::string& guard, std::span<const uint32_t> ksym_funcs = {}) const;
 
  private:
   Btf(struct btf* b, std::shared_ptr<const Btf> base) : btf_(b), base_(std::move(base)) {}

@@ -143,15 +143,6 @@ enum class Access : uint8_t { Read, Write, Atomic, HelperRead, HelperWrite };
 
 bool is_write(Access a) { return a == Access::Write || a == Access::Atomic || a == Access::HelperWrite; }
 
-uint64_t size_bytes(uint8_t sz) {
-  switch (sz) {
-    case BPF_B: return 1;
-    case BPF_H: return 2;
-    case BPF_W: return 4;
-    default: return 8;
-  }
-}
-
 uint32_t u32(uint64_t v) { return static_cast<uint32_t>(v); }
 uint64_t sext(int64_t v) { return static_cast<uint64_t>(v); }
 
@@ -767,7 +758,7 @@ bool Run::do_jump(int32_t& pc, const Insn& in, Regs& r) {
 
 bool Run::do_load(int32_t pc, const Insn& in, Regs& r) {
   if (!need(pc, r, in.src_reg)) return false;
-  const uint64_t size = size_bytes(BPF_SIZE(in.code));
+  const uint64_t size = isa::access_bytes(in.code);
   const uint64_t addr = r.v[in.src_reg] + sext(in.off);
   Region* reg = check_access(pc, r, in.src_reg, addr, size, Access::Read);
   if (!reg) return false;
@@ -797,7 +788,7 @@ bool Run::do_store(int32_t pc, const Insn& in, Regs& r) {
   const bool is_x = BPF_CLASS(in.code) == BPF_STX;
   if (!need(pc, r, in.dst_reg)) return false;
   if (is_x && !need(pc, r, in.src_reg)) return false;
-  const uint64_t size = size_bytes(BPF_SIZE(in.code));
+  const uint64_t size = isa::access_bytes(in.code);
   const uint64_t addr = r.v[in.dst_reg] + sext(in.off);
   Region* reg = check_access(pc, r, in.dst_reg, addr, size, Access::Write);
   if (!reg) return false;
@@ -813,7 +804,7 @@ bool Run::do_atomic(int32_t pc, const Insn& in, Regs& r) {
   if (!need(pc, r, in.dst_reg) || !need(pc, r, in.src_reg)) return false;
   const bool cmpxchg = in.imm == BPF_CMPXCHG;
   if (cmpxchg && !need(pc, r, 0)) return false;
-  const uint64_t size = size_bytes(BPF_SIZE(in.code));
+  const uint64_t size = isa::access_bytes(in.code);
   const uint64_t addr = r.v[in.dst_reg] + sext(in.off);
   Region* reg = check_access(pc, r, in.dst_reg, addr, size, Access::Atomic);
   if (!reg) return false;

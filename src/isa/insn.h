@@ -38,6 +38,16 @@ inline bool is_helper_call(const Insn& i) { return is_call(i) && i.src_reg == 0;
 inline bool is_pseudo_call(const Insn& i) { return is_call(i) && i.src_reg == BPF_PSEUDO_CALL; }
 inline bool is_kfunc_call(const Insn& i) { return is_call(i) && i.src_reg == BPF_PSEUDO_KFUNC_CALL; }
 
+/// Bytes a load, store or atomic moves: its BPF_SIZE field as 1, 2, 4 or 8.
+inline int access_bytes(uint8_t code) {
+  switch (BPF_SIZE(code)) {
+    case BPF_B: return 1;
+    case BPF_H: return 2;
+    case BPF_W: return 4;
+    default: return 8;
+  }
+}
+
 /// The 64-bit immediate of an LDDW pair (insn[0].imm low, insn[1].imm high).
 inline uint64_t lddw_imm64(const Insn* pair) {
   return static_cast<uint32_t>(pair[0].imm) | (static_cast<uint64_t>(static_cast<uint32_t>(pair[1].imm)) << 32);

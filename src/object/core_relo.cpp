@@ -742,15 +742,6 @@ void poison_insn(isa::Insn* insn) {
   insn->imm = kCorePoisonHelper;  // "invalid func unknown#195896080" if reachable
 }
 
-int bytes_of_size(uint8_t code) {
-  switch (BPF_SIZE(code)) {
-    case BPF_B: return 1;
-    case BPF_H: return 2;
-    case BPF_W: return 4;
-    default: return 8;
-  }
-}
-
 std::optional<uint8_t> size_of_bytes(uint32_t n) {
   switch (n) {
     case 1: return BPF_B;
@@ -795,7 +786,7 @@ Error patch_insn(const Relo& r, std::span<isa::Insn> insns, const RelocResult& r
       if (res.fail_memsz_adjust) return poison();  // libbpf warns: the field is accessed incorrectly
       insn->off = static_cast<int16_t>(nv);
       if (res.new_sz != res.orig_sz) {
-        const int have = bytes_of_size(insn->code);
+        const int have = isa::access_bytes(insn->code);
         if (have != static_cast<int>(res.orig_sz))
           return r.fail(-EINVAL, fmt::format("insn #{} (LDX/ST/STX) unexpected mem size: got {}, exp {}", idx, have,
                                              res.orig_sz));

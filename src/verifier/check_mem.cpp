@@ -11,15 +11,6 @@ namespace hostbpf::verifier {
 
 namespace {
 
-int size_bytes(uint8_t sz) {
-  switch (sz) {
-    case BPF_B: return 1;
-    case BPF_H: return 2;
-    case BPF_W: return 4;
-    default: return 8;
-  }
-}
-
 // __check_mem_access: [off, off+size) inside [0, mem_size).
 int check_mem_bounds(Env& env, int regno, int64_t off, int64_t size, uint32_t mem_size, bool zero_ok) {
   const bool size_ok = size > 0 || (size == 0 && zero_ok);
@@ -224,8 +215,8 @@ int check_load(Env& env, const isa::Insn& insn) {
   if (int err = check_reg_read(env, insn.src_reg)) return err;
   if (int err = check_reg_write(env, insn.dst_reg)) return err;
   const bool sx = BPF_MODE(insn.code) == BPF_MEMSX;
-  if (int err = check_alignment(env, insn.src_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), false)) return err;
-  return check_mem_access(env, insn.src_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), false, insn.dst_reg, nullptr, sx);
+  if (int err = check_alignment(env, insn.src_reg, insn.off, isa::access_bytes(insn.code), false)) return err;
+  return check_mem_access(env, insn.src_reg, insn.off, isa::access_bytes(insn.code), false, insn.dst_reg, nullptr, sx);
 }
 
 int check_store(Env& env, const isa::Insn& insn) {
@@ -241,15 +232,15 @@ int check_store(Env& env, const isa::Insn& insn) {
   if (int err = check_reg_read(env, insn.dst_reg)) return err;
   // A copy: the stored register must not change while the slot is written.
   const RegState v = *value;
-  if (int err = check_alignment(env, insn.dst_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), false)) return err;
-  return check_mem_access(env, insn.dst_reg, insn.off, size_bytes(BPF_SIZE(insn.code)), true, -1, &v, false);
+  if (int err = check_alignment(env, insn.dst_reg, insn.off, isa::access_bytes(insn.code), false)) return err;
+  return check_mem_access(env, insn.dst_reg, insn.off, isa::access_bytes(insn.code), true, -1, &v, false);
 }
 
 // check_atomic: a read and a write of the same location, on the stack or a
 // map value (and memory from helpers); fetch variants load into src (R0 for
 // cmpxchg).
 int check_atomic(Env& env, const isa::Insn& insn) {
-  const int size = size_bytes(BPF_SIZE(insn.code));
+  const int size = isa::access_bytes(insn.code);
   if (int err = check_reg_read(env, insn.src_reg)) return err;
   if (int err = check_reg_read(env, insn.dst_reg)) return err;
   if (insn.imm == BPF_CMPXCHG)
