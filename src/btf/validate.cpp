@@ -229,7 +229,10 @@ class Validator {
   void for_each_value_ref(const struct btf_type* t, F&& f) const {
     switch (btf_kind(t)) {
       case BTF_KIND_PTR:
-        return;  // what a pointer points at may contain it
+        // Only a pointer to a struct or union (or its forward declaration)
+        // may close a loop; a prototype taking a pointer to itself may not.
+        if (!points_to_record(t->type)) f(t->type);
+        return;
       case BTF_KIND_TYPEDEF:
       case BTF_KIND_VOLATILE:
       case BTF_KIND_CONST:
@@ -256,6 +259,17 @@ class Validator {
       default:
         return;
     }
+  }
+
+  bool points_to_record(uint32_t id) const {
+    for (int depth = 0; depth <= kMaxResolveDepth; depth++) {
+      const struct btf_type* t = btf__type_by_id(b_, id);
+      if (!t || id == 0) return false;
+      if (btf_is_composite(t) || btf_is_fwd(t)) return true;
+      if (!btf_is_mod(t) && !btf_is_typedef(t) && !btf_is_type_tag(t)) return false;
+      id = t->type;
+    }
+    return false;
   }
 
   // Iterative depth-first search (BTF may be deep) over this BTF's own types;
