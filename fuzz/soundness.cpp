@@ -484,7 +484,7 @@ std::optional<std::string> SoundnessChecker::check_program(const GeneratedProgra
     if (!opts_.compare_with_interpreter) continue;
 
     exec::PrepareOptions popts;
-    popts.prog_type = g.prog_type;
+    popts.compat.prog_type = g.prog_type;
     popts.name = "soundness";
     popts.call_maps.assign(b.insns.size(), nullptr);
     for (size_t i = 0; i < verdict->facts.size() && i < b.insns.size(); i++)

@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hostbpf/context.h"
 #include "hostbpf/error.h"
 #include "hostbpf/registrar.h"
 
@@ -51,6 +52,11 @@ struct ProgramState;
 /// Until the program is loaded it enters run_unloaded, which returns -EINVAL.
 uint64_t run_unloaded(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                       uint64_t r5);
+/// A loaded program whose context hostbpf cannot provide at run time (it takes
+/// packet pointers from a context type the runtime has no record for): returns
+/// -EOPNOTSUPP.
+uint64_t run_unsupported_ctx(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                             uint64_t r5);
 struct RunEntry {
   uint64_t (*fn)(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                  uint64_t r5) = run_unloaded;

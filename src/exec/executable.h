@@ -45,8 +45,18 @@ void request_exit(uint64_t r0);
 /// interpreter checks after every helper call; a JIT must do the same.
 bool take_exit_request(uint64_t* r0);
 
+/// Executor ids (maps::ProgArrayOwner::executor): a prog array holds programs
+/// of one executor, as the kernel's holds only JIT-compiled or only interpreted ones.
+inline constexpr uint8_t kInterpreterExecutor = 0;
+inline maps::ProgArrayOwner with_executor(maps::ProgArrayOwner compat, uint8_t executor) {
+  compat.executor = executor;
+  return compat;
+}
+
 struct PrepareOptions {
-  uint32_t prog_type = 0;   // enum bpf_prog_type
+  /// What prog arrays compare (the program type and the rest of the kernel's
+  /// bpf_map_owner); `compat.executor` is set by the executor itself.
+  maps::ProgArrayOwner compat;
   uint32_t prog_id = 0;     // reported through TailCallTarget::prog_id
   std::string name;         // for error messages
   /// What helpers reach during this program's runs (its runtime's trace sink);
@@ -108,7 +118,8 @@ class Executable : public maps::TailCallTarget {
   /// (hostbpf::Program::run, inline in the public header).
   Entry entry() const { return entry_; }
 
-  uint32_t prog_type() const override { return prog_type_; }
+  uint32_t prog_type() const { return compat_.prog_type; }
+  const maps::ProgArrayOwner& compat() const override { return compat_; }
   /// True when run() enters through `entry`. Lets an executor recognise its own
   /// programs: the interpreter continues a tail call into another interpreted
   /// program inside the same dispatch loop instead of nesting a native call.
@@ -117,15 +128,17 @@ class Executable : public maps::TailCallTarget {
     return entry_ == entry;
   }
   uint32_t prog_id() const override { return prog_id_; }
+  const std::string& prog_name() const override { return name_; }
 
  protected:
-  Executable(Entry entry, uint32_t prog_type, uint32_t prog_id)
-      : entry_(entry), prog_type_(prog_type), prog_id_(prog_id) {}
+  Executable(Entry entry, const maps::ProgArrayOwner& compat, uint32_t prog_id, std::string name)
+      : entry_(entry), compat_(compat), prog_id_(prog_id), name_(std::move(name)) {}
 
  private:
   Entry entry_;
-  uint32_t prog_type_;
+  maps::ProgArrayOwner compat_;
   uint32_t prog_id_;
+  std::string name_;
 };
 
 /// Builds the interpreter's form of a fixed-up program. `insns` must already have

@@ -127,7 +127,7 @@ uint64_t interp_entry(const Executable* self, uint64_t r1, uint64_t r2, uint64_t
 class InterpProgram final : public Executable {
  public:
   InterpProgram(std::shared_ptr<const Code> owner, const Code* code, const DInsn* start, const PrepareOptions& opts)
-      : Executable(&interp_entry, opts.prog_type, opts.prog_id),
+      : Executable(&interp_entry, with_executor(opts.compat, kInterpreterExecutor), opts.prog_id, opts.name),
         code_(code),
         start_(start),
         env_(opts.env),

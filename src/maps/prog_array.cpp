@@ -1,5 +1,7 @@
 #include "maps/prog_array.h"
 
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
 #include <linux/bpf.h>
 
 #include <cstring>
@@ -17,7 +19,7 @@ namespace hostbpf::maps {
 // its last reference is dropped only after a grace period.
 struct ProgArray::Impl {
   std::mutex mu;
-  bool typed = false;  // prog_type_ fixed by the first stored program
+  std::optional<ProgArrayOwner> owner;  // fixed by the first program that uses or enters the array
   std::atomic<bool> used_rcu{false};
 
   // Deferred release for callers inside a read-side section, where waiting for
@@ -44,20 +46,58 @@ ProgArray::~ProgArray() {
   if (impl_->used_rcu.load(std::memory_order_relaxed)) detail::barrier_unless_in_callback();
 }
 
-long ProgArray::set(uint32_t index, std::shared_ptr<TailCallTarget> target) {
-  if (index >= slots_.size()) return -E2BIG;
+std::string ProgArrayOwner::describe() const {
+  const char* type = libbpf_bpf_prog_type_str(static_cast<enum bpf_prog_type>(prog_type));
+  std::string out = type ? type : fmt::format("type {}", prog_type);
+  std::string extra;
+  auto add = [&extra](const std::string& s) { extra += extra.empty() ? s : ", " + s; };
+  if (sleepable) add("sleepable");
+  if (xdp_has_frags) add("frags");
+  if (expected_attach_type) {
+    const char* at = libbpf_bpf_attach_type_str(static_cast<enum bpf_attach_type>(expected_attach_type));
+    add(fmt::format("attach type {}", at ? at : std::to_string(expected_attach_type)));
+  }
+  if (executor) add(fmt::format("executor {}", executor));
+  if (!verified) add("unverified");
+  return extra.empty() ? out : fmt::format("{} ({})", out, extra);
+}
+
+bool ProgArray::compatible(const ProgArrayOwner& prog, ProgArrayOwner* owner) {
+  std::lock_guard<std::mutex> guard(impl_->mu);
+  if (!impl_->owner) {
+    impl_->owner = prog;
+    return true;
+  }
+  if (*impl_->owner == prog) return true;
+  if (owner) *owner = *impl_->owner;
+  return false;
+}
+
+std::optional<ProgArrayOwner> ProgArray::owner() const {
+  std::lock_guard<std::mutex> guard(impl_->mu);
+  return impl_->owner;
+}
+
+Error ProgArray::store(uint32_t index, std::shared_ptr<TailCallTarget> target) {
+  if (index >= slots_.size())
+    return Error(-E2BIG, fmt::format("map '{}': slot {} is out of range (max_entries {})", spec().name, index,
+                                     slots_.size()));
   std::shared_ptr<TailCallTarget> old;
   {
     std::lock_guard<std::mutex> guard(impl_->mu);
     if (target) {
-      if (impl_->typed && target->prog_type() != prog_type_) return -EINVAL;
-      impl_->typed = true;
-      prog_type_ = target->prog_type();
+      const ProgArrayOwner& prog = target->compat();
+      if (!impl_->owner) impl_->owner = prog;
+      if (*impl_->owner != prog)
+        return Error(-EINVAL, fmt::format("map '{}': slot {}: prog '{}' (id {}) is {}, but the prog array's "
+                                          "programs are {}: a tail call must not change the program type",
+                                          spec().name, index, target->prog_name(), target->prog_id(),
+                                          prog.describe(), impl_->owner->describe()));
     }
     slots_[index].store(target.get(), std::memory_order_release);
     old = std::exchange(owners_[index], std::move(target));
   }
-  if (!old) return 0;
+  if (!old) return {};
   if (urcu_memb_read_ongoing()) {
     impl_->used_rcu.store(true, std::memory_order_relaxed);
     auto* r = new Impl::Retired{{}, std::move(old)};
@@ -71,7 +111,7 @@ long ProgArray::set(uint32_t index, std::shared_ptr<TailCallTarget> target) {
     rcu_tsan::grace_period_over();
     old.reset();
   }
-  return 0;
+  return {};
 }
 
 void* ProgArray::lookup_elem(const void*) { return nullptr; }
@@ -96,16 +136,24 @@ long ProgArray::sys_lookup(const void* key, void* value_out) {
   return 0;
 }
 
-long ProgArray::sys_update(const void* key, const void* value, uint64_t flags) {
+Error ProgArray::update_by_id(const void* key, const void* value, uint64_t flags) {
   // The kernel's fd arrays accept only BPF_ANY.
-  if (flags != BPF_ANY) return -EINVAL;
+  if (flags != BPF_ANY)
+    return Error(-EINVAL, fmt::format("map '{}': prog arrays take only BPF_ANY updates (flags {})", spec().name,
+                                      flags));
   const uint32_t index = detail::read_index(key);
-  if (index >= slots_.size()) return -E2BIG;
+  if (index >= slots_.size())
+    return Error(-E2BIG, fmt::format("map '{}': slot {} is out of range (max_entries {})", spec().name, index,
+                                     slots_.size()));
   uint32_t id;
   std::memcpy(&id, value, sizeof(id));
   std::shared_ptr<TailCallTarget> target = resolver_ ? resolver_(id) : nullptr;
-  if (!target) return -EINVAL;
-  return set(index, std::move(target));
+  if (!target) return Error(-EINVAL, fmt::format("map '{}': slot {}: no loaded program has id {}", spec().name, index, id));
+  return store(index, std::move(target));
+}
+
+long ProgArray::sys_update(const void* key, const void* value, uint64_t flags) {
+  return update_by_id(key, value, flags).code();
 }
 
 long ProgArray::get_next_key(const void* key, void* next_key) {

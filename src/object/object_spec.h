@@ -67,6 +67,7 @@ struct ProgramSpec {
   uint32_t prog_type = 0;      // enum bpf_prog_type from the section name
   uint32_t expected_attach_type = 0;
   bool sleepable = false;      // ".s" sections (struct_ops.s/, fentry.s/, syscall)
+  bool xdp_has_frags = false;  // "xdp.frags" sections (libbpf's BPF_F_XDP_HAS_FRAGS)
   /// What follows "<prefix>/" in the section name ("do_work" for "fentry/do_work",
   /// "sched/sched_switch" for "tp/sched/sched_switch"); empty if nothing does.
   std::string attach_target;

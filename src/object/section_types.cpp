@@ -164,6 +164,7 @@ bool program_kind_from_section(const std::string& section, ProgramSpec* prog) {
   prog->prog_type = d->prog_type;
   prog->expected_attach_type = d->attach_type;
   prog->sleepable = d->sleepable;
+  prog->xdp_has_frags = d->prog_type == BPF_PROG_TYPE_XDP && d->name.starts_with("xdp.frags");
   prog->attach_target = std::string(target);
   prog->autoload = !section.starts_with('?');
   return true;

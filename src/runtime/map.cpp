@@ -6,6 +6,7 @@
 
 #include "base/rcu.h"
 #include "maps/map.h"
+#include "maps/prog_array.h"
 #include "hostbpf/hostbpf.h"
 
 namespace hostbpf {
@@ -43,6 +44,8 @@ Error Map::update(std::span<const uint8_t> key, std::span<const uint8_t> value, 
   if (Error e = check_size(*m_, "value", value.size(), sys_value_size())) return e;
   if (m_->frozen()) return Error(-EPERM, fmt::format("map '{}' is frozen (read-only for the host)", name()));
   rcu::ReadLock rcu_section;
+  // A prog array says which slot and which programs disagree (bpf_prog_map_compatible).
+  if (auto* pa = dynamic_cast<maps::ProgArray*>(m_.get())) return pa->update_by_id(key.data(), value.data(), flags);
   return from_rc(*m_, "update", m_->sys_update(key.data(), value.data(), flags));
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "exec/ctx_convert.h"
 #include "isa/validate.h"
 #include "maps/prog_array.h"
 #include "runtime/core_relo.h"
@@ -138,6 +139,20 @@ std::vector<maps::Map*> call_site_maps(const std::vector<verifier::InsnFacts>& f
   }
   return out;
 }
+// bpf_check_tail_call: every prog array the program uses takes it as its owner
+// or must already belong to programs like it (maps::ProgArrayOwner).
+Error claim_prog_arrays(const ProgramState& prog, const exec::Executable& exe) {
+  for (const auto& m : prog.used_maps) {
+    auto* pa = dynamic_cast<maps::ProgArray*>(m.get());
+    maps::ProgArrayOwner owner;
+    if (pa && !pa->compatible(exe.compat(), &owner))
+      return Error(-EINVAL, fmt::format("map '{}': the program is {}, but the prog array's programs are {}: a tail "
+                                        "call must not change the program type",
+                                        m->spec().name, exe.compat().describe(), owner.describe()));
+  }
+  return {};
+}
+
 }  // namespace
 
 Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base,
@@ -160,15 +175,21 @@ Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const
   popts.probe_mem.assign(prog.insns.size(), false);
   for (size_t i = 0; i < facts.size() && i < prog.insns.size(); i++) popts.probe_mem[i] = facts[i].probe_mem;
   if (opts.unsafe_skip_verification) popts.probe_mem.clear();
-  popts.prog_type = prog.prog_type;
+  popts.compat = {.prog_type = prog.prog_type,
+                  .expected_attach_type = prog.expected_attach_type,
+                  .sleepable = prog.sleepable,
+                  .xdp_has_frags = prog.xdp_has_frags,
+                  .verified = !opts.unsafe_skip_verification};
   popts.prog_id = prog.id;
   popts.name = prog.name;
   popts.env = &prog.rt->env;
   popts.call_maps = call_site_maps(facts, maps);
+  const exec::CtxRuntime ctx = exec::convert_ctx_accesses(prog.prog_type, prog.insns, facts);
   auto exe = exec::interpret(prog.insns, popts);
   if (!exe.ok()) return std::move(exe).error();
+  if (Error err = claim_prog_arrays(prog, **exe)) return err;
   prog.exe = std::move(exe.value());
-  prog.run_entry = {prog.exe->entry(), prog.exe.get()};
+  prog.run_entry = {ctx == exec::CtxRuntime::Unsupported ? &run_unsupported_ctx : prog.exe->entry(), prog.exe.get()};
   prog.module_refs = std::move(kfuncs->module_refs);
   return {};
 }
@@ -209,6 +230,7 @@ Error Object::load(const LoadOptions& opts) {
     if (i < st.spec.programs.size()) {
       copy->expected_attach_type = st.spec.programs[i].expected_attach_type;
       copy->sleepable = st.spec.programs[i].sleepable;
+      copy->xdp_has_frags = st.spec.programs[i].xdp_has_frags;
     }
     if (p->autoload) {
       // CO-RE: relocated against the host's and modules' BTF before verification (runtime/core_relo.h).
@@ -233,10 +255,8 @@ Error Object::load(const LoadOptions& opts) {
         return Error(-EINVAL, fmt::format("object '{}': map '{}' slot {} names program #{} of {}", st.spec.name,
                                           st.spec.maps[m].spec.name, slot, prog_index, progs.size()));
       if (!progs[prog_index]->exe) continue;  // not autoloaded: the slot stays empty, as with libbpf
-      if (long rc = pa->set(slot, progs[prog_index]->exe))
-        return Error(static_cast<int>(rc), fmt::format("object '{}': map '{}': cannot store prog '{}' in slot {}",
-                                                       st.spec.name, st.spec.maps[m].spec.name,
-                                                       progs[prog_index]->name, slot));
+      if (Error err = pa->store(slot, progs[prog_index]->exe))
+        return err.context(fmt::format("object '{}'", st.spec.name));
     }
   }
 

@@ -1,10 +1,10 @@
 // Program: running (BPF_PROG_TEST_RUN semantics per program type, and the hot
 // path) and the xlated dump.
 #include <fmt/format.h>
-#include <sys/mman.h>
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 
 #include "exec/helpers.h"
 #include "isa/disasm.h"
@@ -20,7 +20,7 @@ constexpr size_t kXdpHeadroom = 256;
 constexpr size_t kXdpMaxData = 4096 - kXdpHeadroom - 320;
 constexpr size_t kXdpMaxMeta = 32;
 
-/// The UAPI struct xdp_md: what an XDP program's ctx points to.
+/// The UAPI struct xdp_md: what a test run's ctx_in and ctx_out hold.
 struct XdpMd {
   uint32_t data;
   uint32_t data_end;
@@ -30,28 +30,12 @@ struct XdpMd {
   uint32_t egress_ifindex;
 };
 
-// XDP programs read packet pointers from 32-bit ctx fields (xdp_md.data is a
-// __u32). The kernel's verifier rewrites those loads to read the real 64-bit
-// pointers of its xdp_buff; until hostbpf's verifier does the same, the packet
-// lives in a per-thread frame mapped below 2 GiB (MAP_32BIT), so the 32-bit
-// fields hold the real addresses. Test runs copy the packet in and out, as the
-// kernel's do, so callers see no difference.
+// The kernel's test run frame: headroom, then the packet. One per thread that
+// test-runs XDP programs, allocated on its first run.
 uint8_t* xdp_frame() {
-  struct Frame {
-    uint8_t* p = nullptr;
-    Frame() {
-      void* m = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-      if (m != MAP_FAILED) p = static_cast<uint8_t*>(m);
-    }
-    ~Frame() {
-      if (p) munmap(p, 4096);
-    }
-  };
-  static thread_local Frame frame;
-  return frame.p;
+  static thread_local std::unique_ptr<uint8_t[]> frame(new uint8_t[4096]);
+  return frame.get();
 }
-
-uint32_t low32(const void* p) { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p)); }
 
 template <class Fn>
 uint64_t timed_repeat(uint32_t repeat, uint64_t* duration_ns, Fn&& fn) {
@@ -112,27 +96,33 @@ Result<TestRunResult> test_run_xdp(const detail::ProgramState& p, const TestRunO
                                         p.name, md.data, md.data_end, md.data_meta, md.egress_ifindex));
   }
   uint8_t* frame = xdp_frame();
-  if (!frame) return Error(-ENOMEM, fmt::format("prog '{}': cannot map an XDP frame", p.name));
   const uint32_t metalen = md.data;
-  const size_t pkt_len = o.data_size_in - metalen;
   uint8_t* meta = frame + kXdpHeadroom;
   uint8_t* data = meta + metalen;
   std::memcpy(meta, o.data_in, o.data_size_in);
 
-  XdpMd ctx{low32(data), low32(data + pkt_len), low32(meta), md.ingress_ifindex, md.rx_queue_index, 0};
+  // The packet pointers come from here, never from ctx_in (hostbpf/context.h).
+  XdpContext ctx;
+  ctx.data = data;
+  ctx.data_end = meta + o.data_size_in;
+  ctx.data_meta = meta;
+  ctx.ingress_ifindex = md.ingress_ifindex;
+  ctx.rx_queue_index = md.rx_queue_index;
   TestRunResult r;
   r.retval = timed_repeat(o.repeat, &r.duration_ns,
                           [&] { return p.exe->run(reinterpret_cast<uint64_t>(&ctx)); });
-  const size_t out_len = ctx.data_end - ctx.data_meta;
+  const auto* out_meta = static_cast<const uint8_t*>(ctx.data_meta);
+  const size_t out_len = static_cast<const uint8_t*>(ctx.data_end) - out_meta;
   r.data_size_out = out_len;
   if (o.data_out) {
-    std::memcpy(o.data_out, frame + (ctx.data_meta - low32(frame)), std::min(out_len, o.data_size_out));
+    std::memcpy(o.data_out, out_meta, std::min(out_len, o.data_size_out));
     if (o.data_size_out < out_len)
       return Error(-ENOSPC, fmt::format("prog '{}': data_out of {} bytes cannot hold the {}-byte packet", p.name,
                                         o.data_size_out, out_len));
   }
   if (o.ctx_out && o.ctx_size_out >= sizeof(XdpMd)) {
-    XdpMd out{ctx.data - ctx.data_meta, ctx.data_end - ctx.data_meta, 0, md.ingress_ifindex, md.rx_queue_index, 0};
+    XdpMd out{static_cast<uint32_t>(static_cast<const uint8_t*>(ctx.data) - out_meta), static_cast<uint32_t>(out_len),
+              0, md.ingress_ifindex, md.rx_queue_index, 0};
     std::memcpy(o.ctx_out, &out, sizeof out);
     r.ctx_size_out = sizeof out;
   }
@@ -144,6 +134,9 @@ Result<TestRunResult> test_run_xdp(const detail::ProgramState& p, const TestRunO
 namespace detail {
 uint64_t run_unloaded(const exec::Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
   return static_cast<uint64_t>(-EINVAL);
+}
+uint64_t run_unsupported_ctx(const exec::Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
+  return static_cast<uint64_t>(-EOPNOTSUPP);
 }
 }  // namespace detail
 

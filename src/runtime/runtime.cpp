@@ -217,7 +217,7 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
                                       opts.name));
 
   exec::PrepareOptions popts;
-  popts.prog_type = p->prog_type;
+  popts.compat.prog_type = p->prog_type;
   popts.prog_id = p->id;
   popts.name = opts.name;
   popts.allow_callx = opts.allow_callx;

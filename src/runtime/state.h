@@ -126,6 +126,7 @@ struct ProgramState {
   /// From the program's section (set when its object is loaded).
   uint32_t expected_attach_type = 0;
   bool sleepable = false;
+  bool xdp_has_frags = false;
   /// The object's extern kfuncs, resolved by name when the object is loaded
   /// (kfunc_resolve.h), indexed by the loader's ksym index.
   std::vector<KsymTarget> ksyms;

@@ -211,12 +211,42 @@ int check_mem_access(Env& env, int regno, int32_t insn_off, int size, bool write
   return 0;
 }
 
+namespace {
+
+// The kernel's reg_type_mismatch_ok: types whose accesses fixups rewrite (the
+// context's, and PTR_TO_BTF_ID's fault-safe loads) cannot share an instruction
+// with other pointer types; the rest may.
+bool mismatch_ok(RegType t) { return t != RegType::Ctx && t != RegType::BtfId; }
+
+// save_aux_ptr_type: one instruction is one kind of access on every path. The
+// context rewrite turns a ctx load into a load of another offset and size; on
+// a path where the same instruction read a map value that would read outside
+// it. Compared by base type: trust flags of PTR_TO_BTF_ID loads merge into
+// probe_mem instead (the kernel's allow_trust_mismatch).
+int save_aux_ptr_type(Env& env, RegType type) {
+  RegType& prev = env.mem_ptr_type[env.insn_idx];
+  if (prev == RegType::NotInit) {
+    prev = type;
+    env.facts[env.insn_idx].ctx_access = type == RegType::Ctx;
+    return 0;
+  }
+  if (type != prev && (!mismatch_ok(type) || !mismatch_ok(prev)))
+    return env.reject(-EINVAL, "same insn cannot be used with different pointers");
+  return 0;
+}
+
+}  // namespace
+
 int check_load(Env& env, const isa::Insn& insn) {
   if (int err = check_reg_read(env, insn.src_reg)) return err;
   if (int err = check_reg_write(env, insn.dst_reg)) return err;
+  const RegType base = env.reg(insn.src_reg).type;  // before the load overwrites dst (== src, perhaps)
   const bool sx = BPF_MODE(insn.code) == BPF_MEMSX;
   if (int err = check_alignment(env, insn.src_reg, insn.off, isa::access_bytes(insn.code), false)) return err;
-  return check_mem_access(env, insn.src_reg, insn.off, isa::access_bytes(insn.code), false, insn.dst_reg, nullptr, sx);
+  if (int err = check_mem_access(env, insn.src_reg, insn.off, isa::access_bytes(insn.code), false, insn.dst_reg,
+                                 nullptr, sx))
+    return err;
+  return save_aux_ptr_type(env, base);
 }
 
 int check_store(Env& env, const isa::Insn& insn) {
@@ -233,7 +263,9 @@ int check_store(Env& env, const isa::Insn& insn) {
   // A copy: the stored register must not change while the slot is written.
   const RegState v = *value;
   if (int err = check_alignment(env, insn.dst_reg, insn.off, isa::access_bytes(insn.code), false)) return err;
-  return check_mem_access(env, insn.dst_reg, insn.off, isa::access_bytes(insn.code), true, -1, &v, false);
+  if (int err = check_mem_access(env, insn.dst_reg, insn.off, isa::access_bytes(insn.code), true, -1, &v, false))
+    return err;
+  return save_aux_ptr_type(env, env.reg(insn.dst_reg).type);
 }
 
 // check_atomic: a read and a write of the same location, on the stack or a

@@ -11,6 +11,7 @@ namespace hostbpf::verifier {
 Env::Env(const VerifyInput& input, const ProgramStructure& structure)
     : in(input), insns(input.insns), ps(structure) {
   facts.resize(insns.size());
+  mem_ptr_type.resize(insns.size(), RegType::NotInit);
   explored_at.resize(insns.size());
   stats.stack_depth.assign(ps.subprogs.size(), 0);
   live_regs = compute_live_regs(insns, ps);

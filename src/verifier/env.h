@@ -72,6 +72,9 @@ class Env {
 
   VerifyStats stats;
   std::vector<InsnFacts> facts;
+  /// Per LDX/STX/ST: the base pointer's type on the first path that reached it
+  /// (NotInit until then); save_aux_ptr_type compares later paths with it.
+  std::vector<RegType> mem_ptr_type;
   std::vector<uint16_t> live_regs;  // liveness.h: registers read later, per instruction
   std::vector<uint16_t> precise_regs;  // liveness.h: registers whose exact range matters later
 

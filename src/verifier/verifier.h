@@ -101,6 +101,11 @@ struct InsnFacts {
   /// Loads through a ctx pointer (for the ctx rewrite fixups): the field's
   /// result kind (PTR_TO_PACKET...); 0 when not a ctx access.
   uint8_t ctx_load_kind = 0;
+  /// Loads and stores (LDX, STX, ST): the base pointer's type on every path
+  /// (the kernel's insn_aux_data.ptr_type). A context access is one on every
+  /// path, or the program is rejected ("same insn cannot be used with
+  /// different pointers"), so fixups may rewrite it as one.
+  bool ctx_access = false;
   /// kfunc calls: the ksym index (KfuncTarget) the call resolves to.
   int32_t kfunc = -1;
   /// Loads through a PTR_TO_BTF_ID that is not trusted on some path: the

@@ -89,7 +89,7 @@ TEST(isa_TailCall, FromASubprogramReturnsToItsCaller) {
 // A program of some other executor (a JIT, say): run() is all the interpreter sees.
 class Foreign final : public exec::Executable {
  public:
-  Foreign() : Executable(&entry, 0, 99) {}
+  Foreign() : Executable(&entry, {}, 99, "foreign") {}
 
  private:
   static uint64_t entry(const Executable*, uint64_t r1, uint64_t, uint64_t, uint64_t, uint64_t) { return r1 + 100; }

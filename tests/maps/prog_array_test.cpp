@@ -15,12 +15,16 @@ using testing::ReadSection;
 
 class FakeProg : public TailCallTarget {
  public:
-  FakeProg(uint32_t type, uint32_t id) : type_(type), id_(id) {}
-  uint32_t prog_type() const override { return type_; }
+  FakeProg(uint32_t type, uint32_t id) : id_(id), name_("prog" + std::to_string(id)) { compat_.prog_type = type; }
+  FakeProg(ProgArrayOwner compat, uint32_t id) : compat_(compat), id_(id), name_("prog" + std::to_string(id)) {}
+  const ProgArrayOwner& compat() const override { return compat_; }
   uint32_t prog_id() const override { return id_; }
+  const std::string& prog_name() const override { return name_; }
 
  private:
-  uint32_t type_, id_;
+  ProgArrayOwner compat_;
+  uint32_t id_;
+  std::string name_;
 };
 
 struct ProgArrayTest : ::testing::Test {
