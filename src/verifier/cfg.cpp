@@ -52,7 +52,7 @@ Result<ProgramStructure> build_program_structure(std::span<const isa::Insn> insn
   if (Error err = find_subprogs(insns, ps)) return err;
   if (Error err = check_subprogs(insns, ps)) return err;
   if (Error err = check_func_info(opts.func_info, opts.btf, ps)) return err;
-  if (Error err = check_ld_imm64(insns, ps)) return err;
+  if (Error err = check_ld_imm64(insns, opts, ps)) return err;
   if (Error err = check_cfg(insns, ps)) return err;
   build_graph(insns, ps);
   return ps;

@@ -134,6 +134,10 @@ struct StructureOptions {
   /// The BTF that func_info's type ids refer to. Optional: with it the FUNC
   /// types, return types and linkage are checked and recorded.
   const struct btf* btf = nullptr;
+  /// The maps LDDW BPF_PSEUDO_MAP_IDX(_VALUE) index, and whether the program
+  /// is sleepable: check_map_prog_compatibility runs with resolve_pseudo_ldimm64.
+  std::span<const maps::MapSpec> maps;
+  bool sleepable = false;
 };
 
 /// Runs the structure stage. Errors, in the kernel's order and wording, e.g.

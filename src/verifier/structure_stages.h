@@ -35,8 +35,9 @@ Error check_func_info_early(std::span<const object::FuncInfo> func_info, const s
 /// describe exactly the subprograms; records BTF ids and linkage.
 Error check_func_info(std::span<const object::FuncInfo> func_info, const struct btf* btf, ProgramStructure& ps);
 
-/// resolve_pseudo_ldimm64's shape check of LDDW pairs; marks upper halves.
-Error check_ld_imm64(Insns insns, ProgramStructure& ps);
+/// resolve_pseudo_ldimm64's shape check of LDDW pairs, marking upper halves,
+/// and check_map_prog_compatibility for every map the program refers to.
+Error check_ld_imm64(Insns insns, const StructureOptions& opts, ProgramStructure& ps);
 
 /// check_cfg: the kernel's depth-first search over jumps and calls. Marks prune
 /// and jump points, records loop back edges, rejects unreachable

@@ -5,6 +5,8 @@
 // Like the kernel, these passes look at every instruction slot, including the
 // upper half of an LDDW: the pair's shape is only checked afterwards
 // (check_ld_imm64), so a malformed pair is reported the way the kernel reports it.
+#include <linux/bpf.h>
+
 #include <algorithm>
 
 #include "verifier/structure_insn.h"
@@ -92,7 +94,45 @@ Error check_subprogs(Insns insns, ProgramStructure& ps) {
   return {};
 }
 
-Error check_ld_imm64(Insns insns, ProgramStructure& ps) {
+namespace {
+
+// Newer than the system's Linux 6.1 UAPI header; values from the kernel's enum.
+constexpr uint32_t kMapTypeCgrpStorage = 32;  // BPF_MAP_TYPE_CGRP_STORAGE
+constexpr uint32_t kMapTypeArena = 33;        // BPF_MAP_TYPE_ARENA
+
+// check_map_prog_compatibility, for the map types hostbpf has. Sleepable
+// programs may not use prog arrays (nor perf event arrays): they would tail-call
+// programs that do not expect to sleep.
+Error check_map_prog_compatibility(const maps::MapSpec& m, const StructureOptions& opts) {
+  if (m.type == BPF_MAP_TYPE_STRUCT_OPS) return Error(-EINVAL, "bpf_struct_ops map cannot be used in prog");
+  if (!opts.sleepable) return {};
+  switch (m.type) {
+    case BPF_MAP_TYPE_HASH:
+    case BPF_MAP_TYPE_LRU_HASH:
+    case BPF_MAP_TYPE_ARRAY:
+    case BPF_MAP_TYPE_PERCPU_HASH:
+    case BPF_MAP_TYPE_PERCPU_ARRAY:
+    case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+    case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+    case BPF_MAP_TYPE_HASH_OF_MAPS:
+    case BPF_MAP_TYPE_RINGBUF:
+    case BPF_MAP_TYPE_USER_RINGBUF:
+    case BPF_MAP_TYPE_INODE_STORAGE:
+    case BPF_MAP_TYPE_SK_STORAGE:
+    case BPF_MAP_TYPE_TASK_STORAGE:
+    case kMapTypeCgrpStorage:
+    case BPF_MAP_TYPE_QUEUE:
+    case BPF_MAP_TYPE_STACK:
+    case kMapTypeArena:
+      return {};
+    default:
+      return Error(-EINVAL, "Sleepable programs can only use array, hash, ringbuf and local storage maps");
+  }
+}
+
+}  // namespace
+
+Error check_ld_imm64(Insns insns, const StructureOptions& opts, ProgramStructure& ps) {
   const size_t n = insns.size();
   for (size_t i = 0; i < n; ++i) {
     if (!isa::is_lddw(insns[i])) continue;
@@ -100,6 +140,10 @@ Error check_ld_imm64(Insns insns, ProgramStructure& ps) {
     const isa::Insn& hi = insns[i + 1];
     if (hi.code != 0 || hi.dst_reg != 0 || hi.src_reg != 0 || hi.off != 0)
       return Error(-EINVAL, "invalid bpf_ld_imm64 insn");
+    const uint8_t src = insns[i].src_reg;
+    const auto idx = static_cast<uint32_t>(insns[i].imm);
+    if ((src == BPF_PSEUDO_MAP_IDX || src == BPF_PSEUDO_MAP_IDX_VALUE) && idx < opts.maps.size())
+      if (Error err = check_map_prog_compatibility(opts.maps[idx], opts)) return err;
     ps.flags[++i] |= kInsnLddwHigh;
   }
   return {};

@@ -34,6 +34,8 @@ Result<VerifyResult> verify(const VerifyInput& input) {
   StructureOptions opts;
   opts.func_info = input.func_info;
   opts.btf = input.btf;
+  opts.maps = input.maps;
+  opts.sleepable = input.sleepable;
   auto structure = build_program_structure(input.insns, opts);
   if (!structure.ok()) {
     const Error& e = structure.error();

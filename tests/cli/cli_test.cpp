@@ -1,7 +1,8 @@
 // The hostbpf command line as a user drives it: output, exit codes, errors, and
 // the bpf_conformance plugin protocol over all of the suite's programs.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+
+#include "run_cli.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -11,30 +12,6 @@
 #include <string>
 
 namespace {
-
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs the CLI with `args` (shell words), feeding `input` on stdin.
-Outcome run_cli(const std::string& args, const std::string& input = "") {
-  static int seq = 0;
-  const std::string base = std::filesystem::temp_directory_path() / ("hostbpf_cli_" + std::to_string(getpid()) + "_" + std::to_string(seq++));
-  std::ofstream(base + ".in") << input;
-  const std::string cmd = std::string(HOSTBPF_CLI) + " " + args + " <" + base + ".in >" + base + ".out 2>" + base + ".err";
-  int raw = std::system(cmd.c_str());
-  Outcome o;
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-  std::stringstream out, err;
-  out << std::ifstream(base + ".out").rdbuf();
-  err << std::ifstream(base + ".err").rdbuf();
-  o.out = out.str();
-  o.err = err.str();
-  for (const char* ext : {".in", ".out", ".err"}) std::filesystem::remove(base + ext);
-  return o;
-}
 
 const std::string kHello = std::string(HOSTBPF_EXAMPLES_DIR) + "/hello.bpf.o";
 // Ethernet (IPv4) + IPv4 (UDP) + UDP header.

@@ -173,6 +173,16 @@ int map_value_passed_to_callee(void *ctx)
 	return 0;
 }
 
+/* check_map_prog_compatibility: a sleepable program (syscall is one) may not
+ * use a prog array; it would run programs that do not expect to sleep. */
+SEC("syscall")
+__failure __msg("Sleepable programs can only use array, hash, ringbuf and local storage maps")
+int tail_call_in_sleepable(void *ctx)
+{
+	bpf_tail_call(ctx, &jmp_table, 0);
+	return 0;
+}
+
 SEC("xdp")
 __success
 int tail_call_in_xdp(struct xdp_md *ctx)

@@ -461,3 +461,66 @@ __naked int raw_tp_write_arg(void)
 	exit;						\
 "	::: __clobber_all);
 }
+
+/* ---- one instruction, one kind of pointer (save_aux_ptr_type): the loader
+ * rewrites context loads, so a load that reads the context on one path and
+ * the stack on another cannot be rewritten for both */
+
+SEC("xdp")
+__failure __msg("same insn cannot be used with different pointers")
+__naked int xdp_same_load_ctx_and_stack(void)
+{
+	asm volatile ("					\
+	r6 = r1;					\
+	r1 = 0;						\
+	*(u64 *)(r10 - 8) = r1;				\
+	call %[get_prandom_u32];			\
+	r1 = r6;					\
+	if r0 == 0 goto l0_%=;				\
+	r1 = r10;					\
+	r1 += -8;					\
+l0_%=:	r0 = *(u32 *)(r1 + 0);				\
+	exit;						\
+"	:: __imm_helper(get_prandom_u32)
+	: __clobber_all);
+}
+
+SEC("syscall")
+__failure __msg("same insn cannot be used with different pointers")
+__naked int syscall_same_store_ctx_and_stack(void)
+{
+	asm volatile ("					\
+	r6 = r1;					\
+	call %[get_prandom_u32];			\
+	r1 = r6;					\
+	if r0 == 0 goto l0_%=;				\
+	r1 = r10;					\
+	r1 += -8;					\
+l0_%=:	r2 = 0;						\
+	*(u64 *)(r1 + 0) = r2;				\
+	r0 = 0;						\
+	exit;						\
+"	:: __imm_helper(get_prandom_u32)
+	: __clobber_all);
+}
+
+/* Stack and map value (or two stack slots) may share an instruction: neither
+ * is rewritten. */
+SEC("xdp")
+__success
+__naked int xdp_same_load_two_stack_slots(void)
+{
+	asm volatile ("					\
+	r1 = 0;						\
+	*(u64 *)(r10 - 8) = r1;				\
+	*(u64 *)(r10 - 16) = r1;			\
+	call %[get_prandom_u32];			\
+	r1 = r10;					\
+	r1 += -8;					\
+	if r0 == 0 goto l0_%=;				\
+	r1 += -8;					\
+l0_%=:	r0 = *(u32 *)(r1 + 0);				\
+	exit;						\
+"	:: __imm_helper(get_prandom_u32)
+	: __clobber_all);
+}
