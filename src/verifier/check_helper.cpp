@@ -125,13 +125,14 @@ int check_release_arg(Env& env, int regno, ArgMeta& meta) {
 }
 
 // check_func_arg for one argument.
-int check_arg(Env& env, int regno, ArgType type, ArgType prev, ArgMeta& meta) {
+int check_arg(Env& env, int regno, ArgType type, ArgType prev, bool pkt_access, ArgMeta& meta) {
   if (type == ArgType::DontCare) return 0;
   if (int err = check_reg_read(env, regno)) return err;
   RegState& r = env.reg(regno);
+  if (type == ArgType::Anything) return 0;
+  // may_access_direct_pkt_data with a helper's meta: only helpers that say so.
+  if (r.is_pkt() && !pkt_access) return env.reject(-EACCES, "helper access to the packet is not allowed");
   switch (type) {
-    case ArgType::Anything:
-      return 0;
     case ArgType::ConstMapPtr:
       if (int err = expect(env, regno, RegType::ConstMapPtr)) return err;
       meta.map = r.map;
@@ -264,7 +265,7 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
   ArgMeta meta;
   for (int i = 0; i < 5; i++) {
     const ArgType prev = i ? fn->args[i - 1] : ArgType::DontCare;
-    if (int err = check_arg(env, i + 1, fn->args[i], prev, meta)) return err;
+    if (int err = check_arg(env, i + 1, fn->args[i], prev, fn->pkt_access, meta)) return err;
   }
   if (int err = check_tail_call_map(env, func_id, meta.map)) return err;
   if (meta.release_regno && release_reference(env, meta.ref_obj_id))

@@ -89,10 +89,14 @@ int check_ptr_off_reg(Env& env, const RegState& reg, int regno) {
 
 namespace {
 
-int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_regno) {
+int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_regno, bool is_ldsx) {
   const RegState& reg = env.reg(regno);
   if (int err = check_ptr_off_reg(env, reg, regno)) return err;
-  const CtxAccess a = ctx_access(env.in.prog_type, env.in.expected_attach_type, off, size, write);
+  CtxAccess a = ctx_access(env.in.prog_type, env.in.expected_attach_type, off, size, write);
+  // Every type's is_valid_access refuses a sign-extending load of a packet
+  // pointer field (kernel commit "Fail verification for sign-extension of
+  // packet data/data_end/data_meta"): half a pointer, sign-extended, is none.
+  if (a.ok && is_ldsx && a.result != RegType::Scalar) a.ok = false;
   if (!a.ok) {
     log_linfo(env, env.insn_idx, "; ");
     return env.reject(-EACCES, "invalid bpf_context access off=%d size=%d", off, size);
@@ -177,7 +181,7 @@ int check_mem_access(Env& env, int regno, int32_t insn_off, int size, bool write
       if (!err && !write && value_regno >= 0) mark_reg_unknown(env, value_regno);
       break;
     case RegType::Ctx:
-      err = check_ctx(env, regno, static_cast<int32_t>(off), size, write, value_regno);
+      err = check_ctx(env, regno, static_cast<int32_t>(off), size, write, value_regno, is_ldsx);
       break;
     case RegType::BtfId:
       if (reg.maybe_null()) goto invalid;

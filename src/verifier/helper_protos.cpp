@@ -15,11 +15,11 @@ using R = RetType;
 // bpf_func_proto of the same name.
 const HelperProto kProtos[] = {
     {BPF_FUNC_map_lookup_elem, "bpf_map_lookup_elem", R::MapValueOrNull,
-     {A::ConstMapPtr, A::PtrToMapKey, A::DontCare, A::DontCare, A::DontCare}, false},
+     {A::ConstMapPtr, A::PtrToMapKey, A::DontCare, A::DontCare, A::DontCare}, false, true},
     {BPF_FUNC_map_update_elem, "bpf_map_update_elem", R::Integer,
-     {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything, A::DontCare}, false},
+     {A::ConstMapPtr, A::PtrToMapKey, A::PtrToMapValue, A::Anything, A::DontCare}, false, true},
     {BPF_FUNC_map_delete_elem, "bpf_map_delete_elem", R::Integer,
-     {A::ConstMapPtr, A::PtrToMapKey, A::DontCare, A::DontCare, A::DontCare}, false},
+     {A::ConstMapPtr, A::PtrToMapKey, A::DontCare, A::DontCare, A::DontCare}, false, true},
     {BPF_FUNC_ktime_get_ns, "bpf_ktime_get_ns", R::Integer,
      {A::DontCare, A::DontCare, A::DontCare, A::DontCare, A::DontCare}, false},
     // Arguments 3..5 are not checked by the kernel (bpf_trace_printk_proto leaves

@@ -41,6 +41,10 @@ struct HelperProto {
   RetType ret;
   ArgType args[5];
   bool gpl_only;
+  /// pkt_access: the helper may be given packet pointers (map helpers, with a
+  /// key or value in the packet); any other gets "helper access to the packet
+  /// is not allowed".
+  bool pkt_access = false;
 };
 
 /// The prototype of helper `id`, or nullptr when hostbpf does not provide it.

@@ -191,3 +191,38 @@ __naked int sign_extending_ctx_load(void)
 	exit;						\
 "	::: __clobber_all);
 }
+
+/* A sign-extending load of a packet pointer field is refused by every
+ * program type (the rewrite would sign-extend half of a pointer); of a scalar
+ * field it is fine. */
+SEC("xdp")
+__failure __msg("invalid bpf_context access off=0 size=4")
+__naked int xdp_sign_extending_load_of_data(void)
+{
+	asm volatile ("					\
+	r2 = *(s32 *)(r1 + 0);				\
+	r0 = 0;						\
+	exit;						\
+"	::: __clobber_all);
+}
+
+SEC("tc")
+__failure __msg("invalid bpf_context access off=80 size=4")
+__naked int tc_sign_extending_load_of_data_end(void)
+{
+	asm volatile ("					\
+	r2 = *(s32 *)(r1 + 80);				\
+	r0 = 0;						\
+	exit;						\
+"	::: __clobber_all);
+}
+
+SEC("xdp")
+__success
+__naked int xdp_sign_extending_load_of_ifindex(void)
+{
+	asm volatile ("					\
+	r0 = *(s32 *)(r1 + 12);				\
+	exit;						\
+"	::: __clobber_all);
+}
