@@ -222,5 +222,85 @@ TEST(SecurityContext, ATypeWithoutARuntimeContextDoesNotRun) {
   EXPECT_EQ(p.test_run({}).error().code(), -ENOTSUP);
 }
 
+// ---- run time: what the verifier assumed must hold when the program runs ----
+
+TEST(SecurityRun, ATestRunContextSmallerThanWhatTheProgramReadsIsRefused) {
+  Runtime rt;
+  Object obj = open_object(rt, "runtime.bpf.o");
+  ASSERT_FALSE(obj.load());
+  Program p = program(obj, "read_far");
+  std::array<uint64_t, 16> ctx{};
+  ctx[15] = 42;
+  auto small = p.test_run({.ctx_in = ctx.data(), .ctx_size_in = 120});
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.error().code(), -EINVAL);
+  EXPECT_THAT(small.error().message(), HasSubstr("ctx of 120 bytes is smaller than the 128 bytes the program accesses"));
+  EXPECT_FALSE(p.test_run({}).ok());
+  // Any alignment is fine: the run works on its own copy.
+  std::vector<uint8_t> odd(129);
+  std::memcpy(odd.data() + 1, ctx.data(), 128);
+  auto r = p.test_run({.ctx_in = odd.data() + 1, .ctx_size_in = 128});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->retval, 42u);
+}
+
+TEST(SecurityRun, XdpTestRunsRefusePacketsAndContextsThatDoNotFit) {
+  Runtime rt;
+  Object obj = open_object(rt, "contexts.bpf.o");
+  ASSERT_FALSE(obj.load());
+  Program p = program(obj, "stamp_packet");
+  std::vector<uint8_t> pkt(4096);
+  EXPECT_EQ(p.test_run({.data_in = pkt.data(), .data_size_in = 13}).error().code(), -EINVAL);
+  EXPECT_EQ(p.test_run({.data_in = pkt.data(), .data_size_in = 4096}).error().code(), -EINVAL);
+  struct xdp_md md {};
+  md.data_end = 20;  // says 20 bytes, but 30 are given
+  EXPECT_EQ(p.test_run({.ctx_in = &md, .ctx_size_in = sizeof md, .data_in = pkt.data(), .data_size_in = 30})
+                .error()
+                .code(),
+            -EINVAL);
+  md.data_end = 30;
+  md.data = 31;  // metadata longer than the packet
+  EXPECT_EQ(p.test_run({.ctx_in = &md, .ctx_size_in = sizeof md, .data_in = pkt.data(), .data_size_in = 30})
+                .error()
+                .code(),
+            -EINVAL);
+  EXPECT_EQ(p.test_run({.ctx_in = &md, .ctx_size_in = 8, .data_in = pkt.data(), .data_size_in = 30}).error().code(),
+            -EINVAL);
+}
+
+TEST(SecurityRun, HelpersGivenBadAddressesFailWithoutFaulting) {
+  std::string trace;
+  RuntimeOptions ro;
+  ro.trace = [&trace](std::string_view line) { trace += std::string(line) + "\n"; };
+  Runtime rt(ro);
+  Object obj = open_object(rt, "runtime.bpf.o");
+  ASSERT_FALSE(obj.load());
+  auto r = program(obj, "probe_bad_addresses").test_run({});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->retval, 0u);
+  EXPECT_THAT(trace, HasSubstr("bad string: "));
+}
+
+TEST(SecurityRun, LoopsPastTheKernelsLimitAreRefused) {
+  Runtime rt;
+  Object obj = open_object(rt, "runtime.bpf.o");
+  ASSERT_FALSE(obj.load());
+  auto r = program(obj, "loop_too_long").test_run({});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(static_cast<int32_t>(r->retval), -E2BIG);
+}
+
+TEST(SecurityRun, AProgramKeepsItsMapsAliveAfterItsObjectIsGone) {
+  Runtime rt;
+  Program p;
+  {
+    Object obj = open_object(rt, "runtime.bpf.o");
+    ASSERT_FALSE(obj.load());
+    p = program(obj, "count");
+  }
+  EXPECT_EQ(p.run(nullptr), 1u);
+  EXPECT_EQ(p.run(nullptr), 2u);
+}
+
 }  // namespace
 }  // namespace hostbpf
