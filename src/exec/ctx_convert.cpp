@@ -29,7 +29,7 @@ void convert_xdp(isa::Insn& insn) {
 
 CtxRuntime convert_ctx_accesses(uint32_t prog_type, std::span<isa::Insn> insns,
                                 std::span<const verifier::InsnFacts> facts) {
-  if (facts.empty()) return CtxRuntime::Plain;
+  if (facts.empty()) return prog_type == BPF_PROG_TYPE_XDP ? CtxRuntime::Unsupported : CtxRuntime::Plain;
   bool pointers_from_ctx = false;
   for (size_t i = 0; i < insns.size() && i < facts.size(); i++) {
     if (!facts[i].ctx_access) continue;

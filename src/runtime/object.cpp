@@ -189,7 +189,14 @@ Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const
   if (!exe.ok()) return std::move(exe).error();
   if (Error err = claim_prog_arrays(prog, **exe)) return err;
   prog.exe = std::move(exe.value());
-  prog.run_entry = {ctx == exec::CtxRuntime::Unsupported ? &run_unsupported_ctx : prog.exe->entry(), prog.exe.get()};
+  prog.run_entry = {prog.exe->entry(), prog.exe.get()};
+  if (ctx == exec::CtxRuntime::Unsupported) {
+    prog.run_entry.fn = &run_unsupported_ctx;
+    prog.run_refusal = opts.unsafe_skip_verification
+                           ? "its context loads are rewritten from the verifier's facts, and it was loaded without "
+                             "verification"
+                           : "it reads packet pointers from a context that hostbpf cannot provide at run time yet";
+  }
   prog.module_refs = std::move(kfuncs->module_refs);
   return {};
 }

@@ -163,6 +163,9 @@ std::span<const Insn> Program::insns() const {
 
 Result<TestRunResult> Program::test_run(const TestRunOptions& opts) const {
   if (!p_->exe) return Error(-EINVAL, fmt::format("prog '{}' is not loaded", p_->name));
+  if (!p_->run_refusal.empty())
+    return Error(-EOPNOTSUPP, fmt::format("prog '{}' (section '{}') cannot run: {}", p_->name, p_->section,
+                                          p_->run_refusal));
   switch (static_cast<ProgType>(p_->prog_type)) {
     case ProgType::Syscall:
       return test_run_syscall(*p_, opts);

@@ -115,6 +115,9 @@ struct ProgramState {
   bool autoload = true;
   std::shared_ptr<exec::Executable> exe;             // set by load
   RunEntry run_entry;                                 // exe's entry, set with it (Program::run)
+  /// Set by load when the program cannot run (exec::CtxRuntime::Unsupported):
+  /// why, for test_run's error; Program::run then returns -EOPNOTSUPP.
+  std::string run_refusal;
   /// Set by load: the verifier's log (at the requested level), statistics and
   /// the last ctx byte the program may touch (test runs need that much ctx).
   std::string verifier_log;

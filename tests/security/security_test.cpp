@@ -219,7 +219,22 @@ TEST(SecurityContext, ATypeWithoutARuntimeContextDoesNotRun) {
   skb[19] = 0x1000;  // offsetof(struct __sk_buff, data) / 4
   skb[20] = 0x2000;
   EXPECT_EQ(p.run(skb.data()), static_cast<uint64_t>(-EOPNOTSUPP));
-  EXPECT_EQ(p.test_run({}).error().code(), -ENOTSUP);
+  Error err = p.test_run({}).error();
+  EXPECT_EQ(err.code(), -EOPNOTSUPP);
+  EXPECT_THAT(err.message(), HasSubstr("prog 'read_skb_data' (section 'tc') cannot run: it reads packet pointers"));
+}
+
+TEST(SecurityContext, AnUnverifiedXdpProgramDoesNotRun) {
+  Runtime rt;
+  Object obj = open_object(rt, "contexts.bpf.o");
+  ASSERT_FALSE(obj.load({.unsafe_skip_verification = true}));
+  Program p = program(obj, "stamp_packet");
+  XdpContext ctx;  // what it would misread: no rewrite without the verifier's facts
+  EXPECT_EQ(p.run(&ctx), static_cast<uint64_t>(-EOPNOTSUPP));
+  std::array<uint8_t, 14> pkt{};
+  Error err = p.test_run({.data_in = pkt.data(), .data_size_in = pkt.size()}).error();
+  EXPECT_EQ(err.code(), -EOPNOTSUPP);
+  EXPECT_THAT(err.message(), HasSubstr("loaded without verification"));
 }
 
 // ---- run time: what the verifier assumed must hold when the program runs ----
