@@ -214,9 +214,20 @@ class Program {
   Result<TestRunResult> test_run(const TestRunOptions& opts) const;
 
   /// Hot path: runs the program with R1 = ctx and returns R0, with no copies and
-  /// no checks beyond those done at load. For syscall programs ctx is the
-  /// program's context. Fails only when the thread cannot get a CPU slot
-  /// (see possible_cpus()), which returns -EBUSY as a 64-bit value.
+  /// no checks beyond those done at load. Fails only when the thread cannot get
+  /// a CPU slot (see possible_cpus()), which returns -EBUSY as a 64-bit value.
+  ///
+  /// The host's contract for ctx (the verifier proved the program against it;
+  /// nothing checks it at run time, so a host that breaks it breaks the sandbox):
+  ///  - xdp: a hostbpf::XdpContext (hostbpf/context.h) whose pointers frame one
+  ///    readable and writable buffer for the whole run.
+  ///  - syscall and the types whose context is plain memory (kprobe, tracing,
+  ///    perf_event, raw_tp, ...): at least as many readable bytes as the
+  ///    verifier saw accessed (the kernel's max_ctx_offset; test_run checks it),
+  ///    writable where the type lets programs write (syscall).
+  ///  - types that read packet pointers from a context hostbpf cannot provide
+  ///    (struct __sk_buff, ...), and xdp programs loaded without verification:
+  ///    they do not run, and return -EOPNOTSUPP.
   ///
   /// A run holds this thread's CPU slot and an RCU read-side section for its
   /// whole duration, like a kernel program run with migration disabled under

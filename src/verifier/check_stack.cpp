@@ -174,8 +174,9 @@ int check_stack_read(Env& env, int regno, int64_t off, int size, int value_regno
 }
 
 int check_stack_range_initialized(Env& env, int regno, int64_t off, int64_t size, bool zero_ok, bool write) {
-  if (size == 0 && zero_ok) return 0;
-  if (size == 0) return env.reject(-EACCES, "invalid zero-sized read");
+  if (size == 0 && !zero_ok) return env.reject(-EACCES, "invalid zero-sized read");
+  // A zero-sized access is still bounds-checked, as the kernel does: a
+  // variable offset may put it anywhere, also above the frame.
   if (int err = check_stack_access_within_bounds(env, regno, off, size, write ? kStackWrite : kStackRead)) return err;
   const RegState reg = env.reg(regno);
   FuncState& st = stack_frame_of(env, reg);

@@ -40,7 +40,7 @@ constexpr Range kSockAddrs{static_cast<int32_t>(offsetof(struct __sk_buff, famil
 // remote_ip4 .. local_ip6: loaded whole (for the types that may read them).
 constexpr Range kIps{static_cast<int32_t>(offsetof(struct __sk_buff, remote_ip4)),
                      static_cast<int32_t>(offsetof(struct __sk_buff, remote_port))};
-constexpr int32_t kSk = offsetof(struct __sk_buff, sk);
+constexpr Range kSk{SKB_FIELD(sk)};
 constexpr int32_t kTstampType = offsetof(struct __sk_buff, tstamp_type);
 #undef SKB_FIELD
 
@@ -55,7 +55,7 @@ bool skb_valid(int32_t off, int32_t size, bool write) {
   if (kFlowKeys.has(off)) return false;
   if (kHwtstamp.has(off)) return !write && size == 8;
   if (kTstamp.has(off)) return size == 8;
-  if (off == kSk) return false;  // a socket pointer: not modelled (see the file comment)
+  if (kSk.has(off)) return false;  // a socket pointer, read whole or not at all: not modelled (file comment)
   if (off >= kTstampType && off < kHwtstamp.begin) return false;  // tstamp_type and padding
   return write ? size == 4 : narrow_ok(size, 4);
 }

@@ -170,3 +170,47 @@ l0_%=:	r0 = 0;						\
 "	:: __imm_helper(probe_read_kernel)
 	: __clobber_all);
 }
+
+/* A pointer-sized context field is read whole or not at all: the upper half
+ * of __sk_buff.sk is no scalar to hand out. */
+SEC("tc")
+__failure __msg("invalid bpf_context access off=172 size=4")
+__naked int tc_upper_half_of_sk(void)
+{
+	asm volatile ("					\
+	r0 = *(u32 *)(r1 + 172);			\
+	exit;						\
+"	::: __clobber_all);
+}
+
+SEC("tc")
+__failure __msg("invalid bpf_context access off=168 size=4")
+__naked int tc_lower_half_of_sk(void)
+{
+	asm volatile ("					\
+	r0 = *(u32 *)(r1 + 168);			\
+	exit;						\
+"	::: __clobber_all);
+}
+
+/* A zero-sized helper access is still bounds-checked: this one may lie
+ * anywhere in [-16, 48) from the frame pointer. */
+SEC("socket")
+__failure __msg("invalid variable-offset write to stack R1")
+__naked int zero_sized_var_off_stack_above_the_frame(void)
+{
+	asm volatile ("					\
+	r0 = 0;						\
+	*(u64 *)(r10 - 16) = r0;			\
+	*(u64 *)(r10 - 8) = r0;				\
+	r1 = *(u32 *)(r1 + 0);				\
+	r1 &= 63;					\
+	r1 += -16;					\
+	r1 += r10;					\
+	r2 = 0;						\
+	r3 = 0;						\
+	call %[probe_read_kernel];			\
+	exit;						\
+"	:: __imm_helper(probe_read_kernel)
+	: __clobber_all);
+}
