@@ -61,7 +61,7 @@ std::string fill_map(const hostbpf::Object& obj, const Workload& w) {
 constexpr size_t kPacketSize = 64;
 const uint8_t g_packet[kPacketSize] = {};
 // The programs never read their ctx; Program::run still gets a well-formed one.
-xdp_md g_ctx{};
+hostbpf::XdpContext g_ctx{};
 
 Loaded load(Exec exec, const Workload& w) {
   Loaded l;
