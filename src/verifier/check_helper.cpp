@@ -272,6 +272,12 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
     return env.reject(-EINVAL, "func %s#%d reference has not been acquired before", fn->name, func_id);
   if (func_id == BPF_FUNC_tail_call && check_reference_leak(env))
     return env.reject(-EINVAL, "tail_call would lead to reference leak");
+  // A tail call would replace a callback's activation with another program
+  // that bpf_loop then returns into. The kernel refuses it too, though only
+  // through an internal check ("verifier bug: callback unexpected regs 1").
+  if (func_id == BPF_FUNC_tail_call)
+    for (const FuncState& f : env.cur.frames)
+      if (f.in_callback_fn) return env.reject(-EFAULT, "tail_call is not allowed in callbacks");
   if (int err = check_map_compat(env, func_id, meta.map)) return err;
   env.facts[env.insn_idx].helper_id = func_id;
   record_map_fact(env, meta.map);

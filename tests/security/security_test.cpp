@@ -162,6 +162,17 @@ TEST_F(HostUpdate, UnknownIdsAndBadSlotsAreNamed) {
   EXPECT_THAT(err.message(), HasSubstr("slot 4 is out of range"));
 }
 
+TEST(SecurityProgArray, ACallbackCannotTailCall) {
+  Runtime rt;
+  auto obj = rt.open(std::string(HOSTBPF_CORPUS_DIR) + "/sandbox.bpf.o");
+  ASSERT_TRUE(obj.ok()) << obj.error().message();
+  for (auto& p : obj->programs()) ASSERT_FALSE(p.set_autoload(p.name() == "callback_tail_calls"));
+  Error err = obj->load();
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err.code(), -EFAULT);
+  EXPECT_THAT(err.message(), HasSubstr("tail_call is not allowed in callbacks"));
+}
+
 // ---- contexts: pointers come from the runtime ----
 
 TEST(SecurityContext, XdpPacketPointersComeFromTheRuntimeNotFromXdpMdSlots) {

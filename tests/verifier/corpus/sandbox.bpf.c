@@ -214,3 +214,26 @@ __naked int zero_sized_var_off_stack_above_the_frame(void)
 "	:: __imm_helper(probe_read_kernel)
 	: __clobber_all);
 }
+
+/* A bpf_loop callback that reaches the context through its caller's stack
+ * and tail-calls. Both refuse it at the call; hostbpf says "tail_call is not
+ * allowed in callbacks", the kernel (6.18) only "verifier bug: callback
+ * unexpected regs 1" from an internal check (DIFFERENCES.md). */
+struct loop_ctx {
+	void *ctx;
+};
+
+static long tail_call_from_callback(__u64 i, struct loop_ctx *lc)
+{
+	bpf_tail_call(lc->ctx, &jmp, 0);
+	return 0;
+}
+
+SEC("xdp")
+__failure __msg("call bpf_tail_call#12")
+int callback_tail_calls(struct xdp_md *ctx)
+{
+	struct loop_ctx lc = {.ctx = ctx};
+	bpf_loop(2, tail_call_from_callback, &lc, 0);
+	return XDP_PASS;
+}
