@@ -3,8 +3,9 @@
 // sections and each type's size by kind, but not that the ids a type refers to
 // exist, that its names are strings, or that reference chains end. BTF that
 // fails here would make later walks (libbpf's C dumper, CO-RE, the verifier)
-// read type NULL or recurse forever, so every BTF the runtime parses from
-// outside (objects, host blobs, module blobs) goes through validate_types.
+// read type NULL or recurse past the stack, so Btf::from_blob (which every
+// Btf made from bytes comes from: objects, host blobs and files, module BTF)
+// runs this before handing the Btf out; nothing else should need to.
 #pragma once
 
 #include <bpf/btf.h>

@@ -77,7 +77,10 @@ Error RuntimeState::add_builtin_kfuncs(const std::shared_ptr<btf::Btf>& btf) {
 
 Error RuntimeState::seal_host(const std::string& why) {
   std::lock_guard<std::mutex> lock(host_mu);
-  if (!host_registrar->describer().sealed()) host_registrar->describer().seal(why);
+  if (!host_registrar->describer().sealed()) {
+    Error e = host_registrar->describer().seal(why);
+    if (e && !host_error) host_error = e;
+  }
   return host_error;
 }
 

@@ -1,5 +1,5 @@
 // Paths a user names that are no readable file: a directory given as the
-// object is an Error naming the path and the reason,
+// object (or as the host BTF) is an Error naming the path and the reason,
 // never an exception (std::ifstream opens a directory, then throws
 // std::ios_base::failure from its first read).
 #include <gmock/gmock.h>
@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "btf/btf.h"
 #include "hostbpf/hostbpf.h"
 
 namespace hostbpf {
@@ -32,6 +33,22 @@ TEST(OpenPath, AMissingObjectNamesThePathAndErrno) {
   ASSERT_FALSE(obj.ok());
   EXPECT_EQ(obj.error().code(), -ENOENT);
   EXPECT_EQ(obj.error().message(), "/nonexistent/dir/x.bpf.o: cannot open: No such file or directory");
+}
+
+TEST(OpenPath, ADirectoryAsTheHostBtfIsTheRuntimesError) {
+  RuntimeOptions o;
+  o.host_btf_file = kDir;
+  Runtime rt(o);
+  ASSERT_TRUE(rt.error());
+  EXPECT_EQ(rt.error().code(), -EISDIR);
+  EXPECT_THAT(rt.error().message(), HasSubstr(kDir + ": cannot read BTF: is a directory"));
+  auto h = rt.host_btf_header();
+  ASSERT_FALSE(h.ok());
+  EXPECT_THAT(h.error().message(), HasSubstr("is a directory"));
+
+  auto b = btf::Btf::from_file(kDir);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().message(), kDir + ": cannot read BTF: is a directory");
 }
 
 }  // namespace
