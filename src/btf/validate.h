@@ -19,9 +19,11 @@ namespace hostbpf::btf {
 /// Checks types [first_id, btf__type_cnt(b)) (first_id: 1 for base BTF, the
 /// base's type count for split BTF): every referenced type id exists (0 only
 /// where it means void), FUNC points at a FUNC_PROTO, names are in the string
-/// section, and no chain of modifiers, typedefs, pointers, arrays, vars or tags
-/// loops or exceeds the kernel's depth of 32 (MAX_RESOLVE_DEPTH). The error
-/// names the type: "type [12] (STRUCT 'foo'): member 3 refers to type 400, past the last type 57".
+/// section, no chain of references loops unless a pointer to a struct or union
+/// breaks it, no resolve chain is deeper than the kernel's MAX_RESOLVE_DEPTH
+/// (32: "type [2] (STRUCT 's0'): Exceeded max resolving depth:32"), and no
+/// other chain is longer than 256 types. The error names the type: "type [12]
+/// (STRUCT 'foo') member 3 refers to type 400, past the last type 57".
 Error validate_types(const struct btf* b, uint32_t first_id);
 
 }  // namespace hostbpf::btf

@@ -2,6 +2,7 @@
 // when it fails, a message naming what was wrong; never a signal.
 //  - `btf dump file OBJ --format c` on an object whose .BTF section has one
 //    byte changed (libbpf's parser accepts many such; its C dumper crashed);
+//  - BTF nested deeper than the kernel's resolve depth (32);
 //  - a directory where a file is expected.
 #include <elf.h>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "btf_chain.h"
 
 namespace {
 
@@ -118,6 +121,34 @@ TEST(CliSecurity, OneByteChangesInDotBtfNeverCrashTheCDumper) {
   std::filesystem::remove(path);
   EXPECT_GT(rejected, 0);
   EXPECT_GT(dumped, 0);
+}
+
+using hostbpf::fuzz::chain_btf;
+using hostbpf::fuzz::Link;
+
+TEST(CliSecurity, BtfDeeperThanTheKernelResolvesIsRefusedNamingTheType) {
+  const Link structs[] = {Link::Struct};
+  const std::string path = temp_path(".btf");
+
+  write_file(path, chain_btf(32, structs, true));
+  Outcome ok = run_cli({"btf", "dump", "file", path, "--format", "c"}, true);
+  ASSERT_TRUE(ok.exited && ok.code == 0) << ok.describe();
+  EXPECT_THAT(ok.out, HasSubstr("struct s0 {\n\tstruct s1 m;\n};"));
+
+  write_file(path, chain_btf(33, structs, true));
+  Outcome deep = run_cli({"btf", "dump", "file", path, "--format", "c"});
+  ASSERT_TRUE(deep.exited && deep.code == 1) << deep.describe();
+  EXPECT_THAT(deep.err, HasSubstr(path + ": BTF is malformed: type [2] (STRUCT 's0'): Exceeded max resolving depth:32"));
+
+  for (bool outermost_first : {true, false}) {
+    write_file(path, chain_btf(200000, structs, outermost_first));
+    for (const char* format : {"c", "raw"}) {
+      Outcome o = run_cli({"btf", "dump", "file", path, "--format", format});
+      ASSERT_TRUE(o.exited && o.code == 1) << format << ": " << o.describe();
+      EXPECT_THAT(o.err, HasSubstr("Exceeded max resolving depth:32"));
+    }
+  }
+  std::filesystem::remove(path);
 }
 
 TEST(CliSecurity, ADirectoryWhereAFileBelongsIsAnErrorNamingIt) {
