@@ -2,13 +2,25 @@
 // (RuntimeOptions::host_btf_blob, a module's split BTF): parsing as base BTF
 // and as split BTF over a real base, type queries, and the C header dump must
 // end in a result or an Error, never a crash, a hang or undefined behaviour.
+//
+// An input whose first byte is 0xf0 or more is no blob but a recipe for one
+// (btf_chain.h), so the fuzzer also explores chains of types nested far past
+// the kernel's resolve depth, which random bytes almost never build:
+//   byte 0      0xf0 | 1: outermost first | 2: depth x4
+//   bytes 1-2   depth (little endian)
+//   byte 3      number of links in the pattern, minus one (mod 8)
+//   then        the links (mod Link::kCount), then (offset16, xor8)
+//               triples that mutate the generated blob.
+// scripts/fuzz.sh seeds the corpus with such recipes at and past the limit.
 #include <bpf/libbpf.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "btf/btf.h"
 #include "btf/builder.h"
 #include "btf/host_types.h"
+#include "btf_chain.h"
 
 namespace {
 
@@ -25,6 +37,24 @@ void exercise(const hostbpf::btf::Btf& b) {
   if (struct_bytes <= 1 << 20) (void)b.dump_c("FUZZ_H");
 }
 
+constexpr uint8_t kRecipe = 0xf0;
+
+// The blob a recipe describes (see above).
+std::vector<uint8_t> from_recipe(const uint8_t* data, size_t size) {
+  using hostbpf::fuzz::Link;
+  if (size < 4) return {};
+  uint32_t depth = data[1] | (data[2] << 8);
+  if (data[0] & 2) depth *= 4;
+  const size_t n = (data[3] % 8) + 1;
+  std::vector<Link> links;
+  size_t at = 4;
+  for (; at < size && links.size() < n; at++)
+    links.push_back(static_cast<Link>(data[at] % static_cast<uint8_t>(Link::kCount)));
+  std::vector<uint8_t> blob = hostbpf::fuzz::chain_btf(depth, links, (data[0] & 1) != 0);
+  for (; at + 3 <= size; at += 3) blob[(data[at] | (data[at + 1] << 8)) % blob.size()] ^= data[at + 2];
+  return blob;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -37,6 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!built.ok()) abort();
     return *built;
   }();
+  std::vector<uint8_t> generated;
+  if (size > 0 && data[0] >= kRecipe) {
+    generated = from_recipe(data, size);
+    data = generated.data();
+    size = generated.size();
+  }
   if (auto own = hostbpf::btf::Btf::from_blob({data, size}); own.ok()) exercise(**own);
   if (auto split = hostbpf::btf::Btf::from_blob({data, size}, base); split.ok()) exercise(**split);
   return 0;

@@ -35,8 +35,24 @@ for f in "$build"/fuzz/fuzz_*; do
   if [ "$name" = fuzz_object ] || [ "$name" = fuzz_load ]; then
     find "$build"/tests "$build"/examples -name '*.bpf.o' -exec cp -n {} "$corpus/" \;
   fi
-  # Raw BTF made by pahole (tests/btf) seeds the BTF parser.
-  if [ "$name" = fuzz_btf ]; then find "$build"/tests -name '*.btf' -exec cp -n {} "$corpus/" \; ; fi
+  # Raw BTF made by pahole (tests/btf) seeds the BTF parser, and recipes for
+  # chains of nested types (fuzz/fuzz_btf.cpp) at, past and far past the
+  # kernel's resolve depth of 32: structs both ways, a mix of structs,
+  # modifiers, typedefs and arrays, pointers to prototypes, and mutated ones.
+  if [ "$name" = fuzz_btf ]; then
+    find "$build"/tests -name '*.btf' -exec cp -n {} "$corpus/" \;
+    seed() { printf "$2" >"$corpus/chain-$1"; }
+    seed struct32 '\xf1\x20\x00\x00\x00'
+    seed struct33 '\xf1\x21\x00\x00\x00'
+    seed struct33-inner-first '\xf0\x21\x00\x00\x00'
+    seed struct200000 '\xf3\x50\xc3\x00\x00'
+    seed struct200000-inner-first '\xf2\x50\xc3\x00\x00'
+    seed mixed33 '\xf1\x21\x00\x05\x00\x03\x02\x05\x01\x04'
+    seed mixed100000 '\xf2\xa8\x61\x05\x00\x03\x02\x05\x01\x04'
+    seed ptr-proto256 '\xf1\x00\x01\x01\x06\x07'
+    seed ptr-proto200000 '\xf3\x50\xc3\x01\x06\x07'
+    seed struct32-mutated '\xf1\x20\x00\x00\x00\x1c\x00\xff\x40\x00\x01'
+  fi
   # fuzz_verifier's inputs are decisions: short ones make short programs, so
   # it starts at full length instead of growing slowly.
   extra=()

@@ -323,13 +323,16 @@ class Modules {
   /// name without directories and ".so". -ENOENT/-ENOEXEC naming the path when
   /// it cannot be opened or is not a hostbpf module; -EEXIST when a module of
   /// that name is loaded; init's error (with the module's message) when init
-  /// fails, in which case everything it registered is gone again.
+  /// fails, and -ECANCELED with the exception's message ("module NAME: init
+  /// threw an exception: ...") when it throws; either way everything it
+  /// registered is gone again.
   Result<std::string> load(const std::string& path);
   /// -EBUSY while a program (or anything else) holds a reference, or while
   /// its init is still running; otherwise
   /// the module goes GOING, its exit runs, its kfuncs and types are removed,
   /// and after an RCU grace period its code is unmapped. -ENOENT when no
-  /// module has that name.
+  /// module has that name. When exit throws, the module is unloaded all the
+  /// same and the result is -ECANCELED with the exception's message.
   Error unload(const std::string& name);
   /// Names of the loaded modules, in load order.
   std::vector<std::string> names() const;

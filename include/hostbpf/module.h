@@ -31,7 +31,9 @@
 // from publish() on, and fail to load with -ENXIO until init has returned 0
 // (LIVE). When init returns non-zero the module goes GOING: everything it
 // registered is removed and it is unloaded; the load fails with init's error
-// and the message given to ctx->fail().
+// and the message given to ctx->fail(). An exception escaping init is
+// handled the same way, with its what() as the message; one escaping exit is
+// reported by Modules::unload, which unloads the module all the same.
 #pragma once
 
 #include <string>

@@ -1,7 +1,8 @@
 #include "btf/btf.h"
-#include "btf/validate.h"
 
 #include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -11,6 +12,9 @@
 #include <iterator>
 #include <memory>
 #include <new>
+
+#include "base/file.h"
+#include "btf/validate.h"
 
 namespace hostbpf::btf {
 
@@ -51,6 +55,30 @@ struct btf* new_split_from_memory(std::span<const uint8_t> bytes, struct btf* ba
   return b;
 }
 
+// The .BTF section of an ELF file (a BPF object, a host binary), or the
+// bytes themselves when they are not ELF (raw BTF, as pahole detaches it).
+Result<std::span<const uint8_t>> btf_section_or_raw(std::span<const uint8_t> file) {
+  if (file.size() < SELFMAG || std::memcmp(file.data(), ELFMAG, SELFMAG) != 0) return file;
+  if (elf_version(EV_CURRENT) == EV_NONE) return Error(-EINVAL, "libelf is unusable");
+  // elf_memory takes a non-const image but only reads it (ELF_C_READ).
+  std::unique_ptr<Elf, int (*)(Elf*)> elf(
+      elf_memory(reinterpret_cast<char*>(const_cast<uint8_t*>(file.data())), file.size()), elf_end);
+  size_t shstrndx = 0;
+  if (!elf || elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
+    return Error(-EINVAL, fmt::format("not a readable ELF file: {}", elf_errmsg(-1)));
+  for (Elf_Scn* scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh)) break;
+    const char* name = elf_strptr(elf.get(), shstrndx, sh.sh_name);
+    if (!name || std::strcmp(name, ".BTF") != 0) continue;
+    const Elf_Data* d = sh.sh_type == SHT_NOBITS ? nullptr : elf_rawdata(scn, nullptr);
+    if (!d || !d->d_buf || d->d_size == 0) return Error(-EINVAL, "section '.BTF' is empty or outside the file");
+    // libelf's raw data of an in-memory image points into that image.
+    return std::span<const uint8_t>(static_cast<const uint8_t*>(d->d_buf), d->d_size);
+  }
+  return Error(-ENOENT, "the ELF file has no .BTF section");
+}
+
 }  // namespace
 
 Result<std::shared_ptr<Btf>> Btf::from_blob(std::span<const uint8_t> bytes, std::shared_ptr<const Btf> base) {
@@ -60,16 +88,21 @@ Result<std::shared_ptr<Btf>> Btf::from_blob(std::span<const uint8_t> bytes, std:
                        : btf__new(bytes.data(), static_cast<uint32_t>(bytes.size()));
   if (!b) return libbpf_error(errno, "BTF blob is malformed");
   auto out = std::shared_ptr<Btf>(new Btf(b, std::move(base)));
-  if (Error e = validate_types(b, out->start_id())) return e;
+  if (Error e = out->validate()) return e;
   return out;
 }
 
+Error Btf::validate() const { return validate_types(btf_, start_id()); }
+
 Result<std::shared_ptr<Btf>> Btf::from_file(const std::string& path, std::shared_ptr<const Btf> base) {
-  errno = 0;
-  struct btf* b = base ? btf__parse_split(path.c_str(), mutable_base(base)) : btf__parse(path.c_str(), nullptr);
-  if (!b) return libbpf_error(errno, fmt::format("{}: cannot read BTF", path));
-  auto out = std::shared_ptr<Btf>(new Btf(b, std::move(base)));
-  if (Error e = validate_types(b, out->start_id())) return e.context(path);
+  // Read here rather than by libbpf's btf__parse, so that the bytes reach
+  // libbpf only through from_blob, after the same checks as every other BTF.
+  auto file = base::read_file(path, "cannot read BTF");
+  if (!file.ok()) return std::move(file).error();
+  auto blob = btf_section_or_raw(*file);
+  if (!blob.ok()) return Error(blob.error()).context(fmt::format("{}: cannot read BTF", path));
+  auto out = from_blob(*blob, std::move(base));
+  if (!out.ok()) return Error(out.error()).context(path);
   return out;
 }
 

@@ -25,13 +25,19 @@ class Btf {
  public:
   /// Parses a raw BTF blob (the .BTF section, /sys/kernel/btf/vmlinux, or
   /// `pahole --btf_encode_detached` output). With `base`, the blob is split
-  /// BTF whose ids continue after the base's.
+  /// BTF whose ids continue after the base's. The only way from bytes to a
+  /// Btf: libbpf's parser accepts BTF that crashes its own walks, so the blob
+  /// must also pass validate() (the kernel's checks, validate.h).
   static Result<std::shared_ptr<Btf>> from_blob(std::span<const uint8_t> bytes,
                                                 std::shared_ptr<const Btf> base = nullptr);
-  /// Reads a raw BTF file or the .BTF section of an ELF file.
+  /// Reads a raw BTF file or the .BTF section of an ELF file, through from_blob.
   static Result<std::shared_ptr<Btf>> from_file(const std::string& path, std::shared_ptr<const Btf> base = nullptr);
   /// An empty BTF (or an empty split BTF over `base`) for BtfBuilder.
   static std::shared_ptr<Btf> empty(std::shared_ptr<const Btf> base = nullptr);
+
+  /// The checks from_blob makes, over this BTF's own types, for BTF built in
+  /// place (BtfBuilder::finish, the runtime when it seals host or module BTF).
+  Error validate() const;
 
   ~Btf();
   Btf(const Btf&) = delete;

@@ -188,6 +188,9 @@ uint32_t BtfBuilder::func(std::string_view name, uint32_t proto) {
 
 Result<std::shared_ptr<const Btf>> BtfBuilder::finish() {
   if (error_) return error_;
+  // Each add checks its own references; what only the whole shows (chains
+  // deeper than the kernel resolves) is checked once here.
+  if (Error e = btf_->validate()) return e;
   return std::shared_ptr<const Btf>(std::move(btf_));
 }
 

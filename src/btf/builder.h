@@ -101,7 +101,8 @@ class BtfBuilder {
   /// The BTF being built, for queries while building.
   const Btf& btf() const { return *btf_; }
 
-  /// Publishes the BTF: no more adds. Returns the first error, if any.
+  /// Publishes the BTF: no more adds. Returns the first error, if any, or
+  /// what Btf::validate() finds in the whole.
   Result<std::shared_ptr<const Btf>> finish();
 
  private:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,12 @@ namespace hostbpf::btf {
 namespace {
 
 constexpr int kMaxResolveDepth = 32;  // the kernel's MAX_RESOLVE_DEPTH
+// Not the kernel's: how long a chain of references that are not pointers to a
+// struct or union (check_no_cycle_without_pointer) may be. By-value chains
+// are within kMaxResolveDepth already; this bounds the rest (prototypes and
+// pointers to them), far above what real BTF holds, so that libbpf's dumper,
+// which recurses along them, stays within a thread's stack.
+constexpr uint32_t kMaxValueRefChain = 256;
 
 class Validator {
  public:
@@ -24,9 +31,16 @@ class Validator {
       if (Error e = check_type(id, t)) return e;
     }
     for (uint32_t id = first_; id < end_; id++)
-      if (Error e = check_chain(id)) return e;
-    if (Error e = check_no_cycle_without_pointer()) return e;
-    // Chains end now, so types can be resolved through them.
+      if (Error e = check_chain_loop(id)) return e;
+    uint32_t too_long = 0;
+    if (Error e = check_no_cycle_without_pointer(&too_long)) return e;
+    if (Error e = check_resolve_depth()) return e;
+    if (too_long)
+      return fail(too_long, btf__type_by_id(b_, too_long),
+                  fmt::format("starts a chain of more than {} types that no pointer to a struct or union breaks",
+                              kMaxValueRefChain));
+    // Chains end now, and within the kernel's depth, so types can be resolved
+    // through them.
     for (uint32_t id = first_; id < end_; id++)
       if (Error e = check_sized_uses(id, btf__type_by_id(b_, id))) return e;
     return {};
@@ -199,7 +213,8 @@ class Validator {
         case BTF_KIND_UNION:
           return true;
         case BTF_KIND_ARRAY:
-          return is_sized(btf_array(t)->type);
+          ref = btf_array(t)->type;
+          continue;
         default:
           return false;
       }
@@ -273,11 +288,23 @@ class Validator {
   }
 
   // Iterative depth-first search (BTF may be deep) over this BTF's own types;
-  // base types were checked when the base was.
-  Error check_no_cycle_without_pointer() const {
+  // base types were checked when the base was. On the way it measures the
+  // longest chain of these references from each type: libbpf's dumper
+  // recurses along them (a pointer to a prototype returning a pointer to a
+  // prototype... is no resolve chain for the kernel, which never walks it),
+  // so `*too_long` is set to the lowest id whose chain is longer than
+  // kMaxValueRefChain, 0 when none.
+  Error check_no_cycle_without_pointer(uint32_t* too_long) const {
     enum : uint8_t { kNew, kOnPath, kDone };
+    constexpr uint32_t kTooLong = kMaxValueRefChain + 1;
     std::vector<uint8_t> color(end_ - first_, kNew);
-    std::vector<std::pair<uint32_t, std::vector<uint32_t>>> stack;
+    std::vector<uint32_t> longest(end_ - first_, 0);  // types on the longest chain, saturating
+    struct Frame {
+      uint32_t id;
+      std::vector<uint32_t> pending;
+      uint32_t deepest;
+    };
+    std::vector<Frame> stack;
     auto refs_of = [&](uint32_t id) {
       std::vector<uint32_t> out;
       for_each_value_ref(btf__type_by_id(b_, id), [&](uint32_t r) {
@@ -285,40 +312,176 @@ class Validator {
       });
       return out;
     };
+    auto longer = [&](uint32_t chain) { return std::min(chain + 1, kTooLong); };
+    *too_long = 0;
     for (uint32_t root = first_; root < end_; root++) {
       if (color[root - first_] != kNew) continue;
       color[root - first_] = kOnPath;
-      stack.push_back({root, refs_of(root)});
+      stack.push_back({root, refs_of(root), 1});
       while (!stack.empty()) {
-        auto& [id, pending] = stack.back();
-        if (pending.empty()) {
+        Frame& f = stack.back();
+        if (f.pending.empty()) {
+          const uint32_t id = f.id, chain = f.deepest;
           color[id - first_] = kDone;
+          longest[id - first_] = chain;
+          if (chain == kTooLong && (*too_long == 0 || id < *too_long)) *too_long = id;
           stack.pop_back();
+          if (!stack.empty()) stack.back().deepest = std::max(stack.back().deepest, longer(chain));
           continue;
         }
-        const uint32_t next = pending.back();
-        pending.pop_back();
+        const uint32_t next = f.pending.back();
+        f.pending.pop_back();
         if (color[next - first_] == kOnPath)
           return fail(next, btf__type_by_id(b_, next), "is part of a loop of types that no pointer breaks");
-        if (color[next - first_] == kNew) {
+        if (color[next - first_] == kDone) {
+          f.deepest = std::max(f.deepest, longer(longest[next - first_]));
+        } else {
           color[next - first_] = kOnPath;
-          stack.push_back({next, refs_of(next)});
+          stack.push_back({next, refs_of(next), 1});  // `f` is not used after this
         }
       }
     }
     return {};
   }
 
-  Error check_chain(uint32_t id) const {
-    uint32_t cur = id;
-    for (int depth = 0; depth <= kMaxResolveDepth; depth++) {
-      const struct btf_type* t = btf__type_by_id(b_, cur);
-      if (!t) return {};  // void
-      cur = next_in_chain(t);
-      if (cur == 0) return {};
+  // A chain of single references (modifiers, pointers, arrays, variables,
+  // tags) that comes back to a type it passed, found within the kernel's
+  // depth (Floyd's tortoise and hare, so a few steps per type); longer loops
+  // are check_no_cycle_without_pointer's, chains too deep without one
+  // check_resolve_depth's.
+  Error check_chain_loop(uint32_t id) const {
+    auto step = [&](uint32_t cur) {
+      const struct btf_type* t = cur ? btf__type_by_id(b_, cur) : nullptr;
+      return t ? next_in_chain(t) : 0;  // 0: void, the end, or dangling (check_type's)
+    };
+    uint32_t slow = id, fast = id;
+    for (int n = 0; n < kMaxResolveDepth + 2; n++) {
+      slow = step(slow);
+      fast = step(step(fast));
+      if (fast == 0) return {};
+      if (fast == slow) return fail(id, btf__type_by_id(b_, id), "starts a chain of references that loops");
     }
-    return fail(id, btf__type_by_id(b_, id),
-                fmt::format("starts a chain of references that loops or is deeper than {}", kMaxResolveDepth));
+    return {};
+  }
+
+  // ---- the kernel's resolve depth (btf_resolve, MAX_RESOLVE_DEPTH) ----
+  //
+  // The kernel resolves each type with a stack of at most 32 types, and what
+  // it pushes depends on what the chain started from: from a pointer it
+  // follows pointers, modifiers and typedefs (a struct ends the chain); from
+  // a struct, union or array it follows what is held by value (members,
+  // elements, index types, through modifiers, typedefs and arrays; a pointer
+  // ends the chain); from a modifier, typedef, variable, section or tag it
+  // follows whatever needs resolving until a pointer or a struct decides.
+  // A 33rd type is "Exceeded max resolving depth:32".
+  //
+  // The kernel stops at types it has already resolved, so its verdict depends
+  // on the order of the types (innermost first passes at any depth). Here
+  // every chain counts whatever the order, so that no input makes a walk over
+  // types by value (libbpf's dumper, ours) deeper than 32; for types listed
+  // outermost first, as compilers emit them, the verdict is the kernel's.
+  // Base types were checked with the base and end a chain, as in the kernel.
+
+  enum Mode : uint8_t { kUndecided, kPointer, kByValue, kNumModes };
+
+  static bool is_modifier(const struct btf_type* t) {
+    return btf_is_mod(t) || btf_is_typedef(t) || btf_is_type_tag(t);
+  }
+
+  // btf_type_needs_resolve
+  static bool needs_resolve(const struct btf_type* t) {
+    return is_modifier(t) || btf_is_ptr(t) || btf_is_composite(t) || btf_is_array(t) || btf_is_var(t) ||
+           btf_is_func(t) || btf_is_decl_tag(t) || btf_is_datasec(t);
+  }
+
+  // Not env_type_is_resolve_sink: the kernel pushes `t` onto a chain in `mode`.
+  static bool is_pushed(Mode mode, const struct btf_type* t) {
+    switch (mode) {
+      case kPointer:
+        return is_modifier(t) || btf_is_ptr(t);
+      case kByValue:
+        return is_modifier(t) || btf_is_array(t) || btf_is_composite(t);
+      default:
+        return needs_resolve(t);
+    }
+  }
+
+  // The first pointer, struct, union or array pushed decides the mode.
+  static Mode mode_after_push(Mode mode, const struct btf_type* t) {
+    if (mode != kUndecided) return mode;
+    if (btf_is_ptr(t)) return kPointer;
+    if (btf_is_composite(t) || btf_is_array(t)) return kByValue;
+    return kUndecided;
+  }
+
+  // The types resolving `t` looks at, by index.
+  static uint32_t resolve_ref_count(const struct btf_type* t) {
+    if (btf_is_array(t)) return 2;
+    if (btf_is_composite(t) || btf_is_datasec(t)) return btf_vlen(t);
+    if (is_modifier(t) || btf_is_ptr(t) || btf_is_var(t) || btf_is_decl_tag(t)) return 1;
+    return 0;  // FUNC: its prototype is checked, not pushed
+  }
+  static uint32_t resolve_ref(const struct btf_type* t, uint32_t i) {
+    if (btf_is_array(t)) return i == 0 ? btf_array(t)->type : btf_array(t)->index_type;
+    if (btf_is_composite(t)) return btf_members(t)[i].type;
+    if (btf_is_datasec(t)) return btf_var_secinfos(t)[i].type;
+    return t->type;
+  }
+
+  // The longest chain the kernel's resolve could push from every own type,
+  // each (type, mode) computed once: linear in the number of references, with
+  // an explicit stack because chains may be as long as the BTF.
+  Error check_resolve_depth() const {
+    constexpr uint8_t kUnknown = 0, kOnStack = 0xff, kTooDeep = kMaxResolveDepth + 1;
+    const uint32_t n = end_ - first_;
+    std::vector<uint8_t> depth(static_cast<size_t>(n) * kNumModes, kUnknown);
+    auto depth_of = [&](uint32_t id, Mode m) -> uint8_t& { return depth[(id - first_) * kNumModes + m]; };
+    struct Frame {
+      uint32_t id;
+      Mode mode;
+      uint32_t next_ref;
+      uint8_t deepest;  // types on the longest chain from here, this one included
+    };
+    std::vector<Frame> stack;
+    for (uint32_t root = first_; root < end_; root++) {
+      const struct btf_type* rt = btf__type_by_id(b_, root);
+      if (!needs_resolve(rt)) continue;
+      const Mode root_mode = mode_after_push(kUndecided, rt);
+      if (depth_of(root, root_mode) == kUnknown) {
+        depth_of(root, root_mode) = kOnStack;
+        stack.push_back({root, root_mode, 0, 1});
+      }
+      while (!stack.empty()) {
+        Frame& f = stack.back();
+        const struct btf_type* t = btf__type_by_id(b_, f.id);
+        if (f.next_ref == resolve_ref_count(t)) {
+          const uint8_t d = f.deepest;
+          depth_of(f.id, f.mode) = d;
+          stack.pop_back();
+          if (!stack.empty()) stack.back().deepest = std::max<uint8_t>(stack.back().deepest, std::min<int>(d + 1, kTooDeep));
+          continue;
+        }
+        const uint32_t ref = resolve_ref(t, f.next_ref++);
+        if (ref < first_ || ref >= end_) continue;  // void, or the base's: resolved already
+        const struct btf_type* rt2 = btf__type_by_id(b_, ref);
+        if (!is_pushed(f.mode, rt2)) continue;
+        const Mode m = mode_after_push(f.mode, rt2);
+        const uint8_t known = depth_of(ref, m);
+        if (known == kOnStack) {
+          // A loop: check_no_cycle_without_pointer reports those first.
+          f.deepest = kTooDeep;
+        } else if (known != kUnknown) {
+          f.deepest = std::max<uint8_t>(f.deepest, std::min<int>(known + 1, kTooDeep));
+        } else {
+          depth_of(ref, m) = kOnStack;
+          stack.push_back({ref, m, 0, 1});  // `f` is not used after this
+        }
+      }
+      if (depth_of(root, root_mode) > kMaxResolveDepth)
+        return Error(-EINVAL, fmt::format("BTF is malformed: {}: Exceeded max resolving depth:{}", describe(root, rt),
+                                          kMaxResolveDepth));
+    }
+    return {};
   }
 
   const struct btf* b_;

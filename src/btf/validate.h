@@ -3,8 +3,9 @@
 // sections and each type's size by kind, but not that the ids a type refers to
 // exist, that its names are strings, or that reference chains end. BTF that
 // fails here would make later walks (libbpf's C dumper, CO-RE, the verifier)
-// read type NULL or recurse forever, so every BTF the runtime parses from
-// outside (objects, host blobs, module blobs) goes through validate_types.
+// read type NULL or recurse past the stack, so Btf::from_blob (which every
+// Btf made from bytes comes from: objects, host blobs and files, module BTF)
+// runs this before handing the Btf out; nothing else should need to.
 #pragma once
 
 #include <bpf/btf.h>
@@ -18,9 +19,11 @@ namespace hostbpf::btf {
 /// Checks types [first_id, btf__type_cnt(b)) (first_id: 1 for base BTF, the
 /// base's type count for split BTF): every referenced type id exists (0 only
 /// where it means void), FUNC points at a FUNC_PROTO, names are in the string
-/// section, and no chain of modifiers, typedefs, pointers, arrays, vars or tags
-/// loops or exceeds the kernel's depth of 32 (MAX_RESOLVE_DEPTH). The error
-/// names the type: "type [12] (STRUCT 'foo'): member 3 refers to type 400, past the last type 57".
+/// section, no chain of references loops unless a pointer to a struct or union
+/// breaks it, no resolve chain is deeper than the kernel's MAX_RESOLVE_DEPTH
+/// (32: "type [2] (STRUCT 's0'): Exceeded max resolving depth:32"), and no
+/// other chain is longer than 256 types. The error names the type: "type [12]
+/// (STRUCT 'foo') member 3 refers to type 400, past the last type 57".
 Error validate_types(const struct btf* b, uint32_t first_id);
 
 }  // namespace hostbpf::btf

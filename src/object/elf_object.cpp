@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "btf/validate.h"
+#include "btf/btf.h"
 #include "object/libbpf_log.h"
 #include "object/parse_error.h"
 #include "object/parse_state.h"
@@ -50,17 +50,19 @@ Error load_btf(ParseState& st) {
   const ElfSection* sec = st.elf->find_section(".BTF");
   if (!sec) return {};
   if (sec->bytes.empty() || sec->bytes.size() > UINT32_MAX) return malformed("section '.BTF' has a bad size");
-  errno = 0;
   LibbpfCapture libbpf_says;
-  struct btf* raw = btf__new(sec->bytes.data(), static_cast<uint32_t>(sec->bytes.size()));
-  if (!raw) {  // libbpf >= 1.0 returns NULL and sets errno
-    int err = errno ? errno : EINVAL;
+  // Through Btf, which checks what libbpf's parser does not before anything
+  // (CO-RE, the verifier, libbpf's dumper) walks the types.
+  auto parsed_btf = btf::Btf::from_blob(sec->bytes);
+  if (!parsed_btf.ok()) {
     if (!libbpf_says.last().empty())
-      return malformed("section '.BTF' is corrupted: {} ({})", libbpf_says.last(), strerror(err));
-    return malformed("section '.BTF' is corrupted (libbpf: {})", strerror(err));
+      return malformed("section '.BTF' is corrupted: {} ({})", libbpf_says.last(), parsed_btf.error().message());
+    return malformed("section '.BTF' is corrupted: {}", parsed_btf.error().message());
   }
-  st.spec.btf = BtfPtr(raw, BtfDeleter{});
-  if (Error e = btf::validate_types(raw, 1)) return malformed("section '.BTF' is corrupted: {}", e.message());
+  // The spec keeps libbpf's struct btf, owned by the Btf it came from.
+  std::shared_ptr<btf::Btf> owner = std::move(*parsed_btf);
+  struct btf* raw = owner->raw_mutable();
+  st.spec.btf = BtfPtr(std::move(owner), raw);
   if (Error e = fixup_btf_datasecs(st)) return e;
   if (const ElfSection* ext = st.elf->find_section(".BTF.ext")) {
     auto parsed = parse_btf_ext(ext->bytes, raw);

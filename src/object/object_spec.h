@@ -31,9 +31,8 @@
 
 namespace hostbpf::object {
 
-struct BtfDeleter {
-  void operator()(struct btf* b) const { btf__free(b); }
-};
+// libbpf's struct btf of a btf::Btf (and keeping it alive): only Btf::from_blob
+// makes one from bytes, after its checks.
 using BtfPtr = std::shared_ptr<struct btf>;
 
 /// One .BTF.ext func_info record, relative to the program it is in.

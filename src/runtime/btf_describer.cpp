@@ -23,6 +23,12 @@ Error BtfDescriber::fail(Error e, std::string_view where) const {
   return e.context(fmt::format("{}: {}", owner_name_, where));
 }
 
+Error BtfDescriber::seal(std::string why) {
+  sealed_by_ = std::move(why);
+  if (Error e = btf_->validate()) return e.context(owner_name_);
+  return {};
+}
+
 Error BtfDescriber::check_open(std::string_view what) const {
   if (!sealed()) return {};
   return Error(-EBUSY, fmt::format("{}: {}: the BTF is sealed ({}); describe types and kfuncs before that",

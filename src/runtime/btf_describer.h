@@ -38,7 +38,10 @@ class BtfDescriber {
 
   /// -EBUSY once sealed, naming why (`sealed_by`); empty while open.
   Error check_open(std::string_view what) const;
-  void seal(std::string why) { sealed_by_ = std::move(why); }
+  /// Closes the BTF for good and checks it as BTF from bytes is checked
+  /// (Btf::validate): what was described must not be able to crash libbpf's
+  /// walks (its C dumper) any more than a blob can.
+  Error seal(std::string why);
   bool sealed() const { return !sealed_by_.empty(); }
 
   const std::string& owner_name() const { return owner_name_; }

@@ -68,7 +68,7 @@ Error ModuleContextImpl::register_set(ProgType prog_type, const std::vector<Kfun
 
 Error ModuleContextImpl::publish() {
   if (published_) return {};
-  d_.seal("module published");
+  if (Error e = d_.seal("module published")) return e;
   published_ = true;
   // Set before anyone else can see the module, so the BTF pointer never
   // changes under a reader.

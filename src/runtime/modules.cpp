@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "base/rcu.h"
 #include "runtime/module_context.h"
@@ -52,6 +53,40 @@ struct Opened {
   ModuleExitFn exit;
 };
 
+// What a module's init or exit threw, for the error: its what(), or "unknown
+// exception" for what is no std::exception. Called only inside a catch.
+std::string thrown_message() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// A module is foreign code: an exception from its init must not unwind
+// through the runtime (and take the host down), so it fails the load instead.
+int run_init(ModuleInitFn init, ModuleContextImpl* ctx, std::string* thrown) {
+  try {
+    return init(ctx);
+  } catch (...) {
+    *thrown = thrown_message();
+    return -ECANCELED;
+  }
+}
+
+// Its exit cannot fail: what it throws is reported, and the unload goes on.
+Error run_exit(ModuleExitFn exit, const std::string& name) {
+  if (!exit) return {};
+  try {
+    exit();
+  } catch (...) {
+    return Error(-ECANCELED, fmt::format("module {}: exit threw an exception: {}", name, thrown_message()));
+  }
+  return {};
+}
+
 Result<Opened> open_module(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0)
@@ -86,7 +121,8 @@ Result<RuntimeState::LoadedModule> load_module(RuntimeState& rt, const std::stri
   // The context may hold the module's own objects (filters), so it goes
   // before the module's code can.
   auto ctx = std::make_unique<ModuleContextImpl>(rt, mod, rt.host_registrar->describer());
-  int rc = opened->init(ctx.get());
+  std::string thrown;
+  int rc = run_init(opened->init, ctx.get(), &thrown);
   Error published;
   if (rc == 0) {
     published = ctx->publish();  // a module that registered nothing explicitly
@@ -99,7 +135,10 @@ Result<RuntimeState::LoadedModule> load_module(RuntimeState& rt, const std::stri
     // COMING -> GOING: nobody could take a reference, so this cannot fail.
     (void)mod->begin_unload();
     if (was_published) unpublish(rt, mod);
+    // The exception is gone (its message copied) before its code is.
     unmap(opened->handle);
+    if (!thrown.empty())
+      return Error(rc, fmt::format("module {}: init threw an exception: {}", name, thrown));
     if (why.empty()) why = std::strerror(rc < 0 ? -rc : EINVAL);
     return Error(rc < 0 ? rc : -EINVAL, fmt::format("module {}: init failed ({}): {}", name, rc, why));
   }
@@ -108,11 +147,12 @@ Result<RuntimeState::LoadedModule> load_module(RuntimeState& rt, const std::stri
 }
 
 // A module that went GOING: its exit, then nothing can find it, then (after a
-// grace period) its code goes.
-void tear_down(RuntimeState& rt, const RuntimeState::LoadedModule& lm) {
-  if (lm.exit) lm.exit();
+// grace period) its code goes, whether or not exit threw.
+Error tear_down(RuntimeState& rt, const RuntimeState::LoadedModule& lm) {
+  Error exited = run_exit(lm.exit, lm.mod->name());
   unpublish(rt, lm.mod);
   unmap(lm.handle);
+  return exited;
 }
 
 }  // namespace
@@ -130,7 +170,7 @@ RuntimeState::~RuntimeState() {
     // A module still referenced (a handle outlived its Runtime) keeps its
     // code mapped: unmapping it could pull code from under a running program.
     if (lm.mod->begin_unload()) continue;
-    tear_down(*this, lm);
+    (void)tear_down(*this, lm);  // a destructor has no one to tell that exit threw
   }
 }
 
@@ -175,8 +215,7 @@ Error Modules::unload(const std::string& name) {
     lm = std::move(*it);
     rt.loaded_modules.erase(it);
   }
-  detail::tear_down(rt, lm);
-  return {};
+  return detail::tear_down(rt, lm);
 }
 
 std::vector<std::string> Modules::names() const {

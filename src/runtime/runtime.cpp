@@ -4,9 +4,9 @@
 #include <cstring>
 
 #include <cstdio>
-#include <fstream>
 #include <iterator>
 
+#include "base/file.h"
 #include "btf/builder.h"
 #include "btf/host_types.h"
 #include "kfunc/cpumask.h"
@@ -77,7 +77,10 @@ Error RuntimeState::add_builtin_kfuncs(const std::shared_ptr<btf::Btf>& btf) {
 
 Error RuntimeState::seal_host(const std::string& why) {
   std::lock_guard<std::mutex> lock(host_mu);
-  if (!host_registrar->describer().sealed()) host_registrar->describer().seal(why);
+  if (!host_registrar->describer().sealed()) {
+    Error e = host_registrar->describer().seal(why);
+    if (e && !host_error) host_error = e;
+  }
   return host_error;
 }
 
@@ -150,10 +153,8 @@ const Error& Runtime::error() const { return s_->host_error; }
 
 Result<Object> Runtime::open(const std::string& path) {
   if (Error e = s_->seal_host(fmt::format("object {} was opened", path))) return e;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(-ENOENT, fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Error(-EIO, fmt::format("{}: read error", path));
+  auto bytes = base::read_file(path);
+  if (!bytes.ok()) return std::move(bytes).error();
   // The object's name is its file name without directories and .bpf.o / .o, as libbpf names it.
   std::string name = path.substr(path.find_last_of('/') + 1);
   for (const char* suffix : {".bpf.o", ".o"}) {
@@ -163,7 +164,7 @@ Result<Object> Runtime::open(const std::string& path) {
       break;
     }
   }
-  auto obj = open_memory(bytes, name);
+  auto obj = open_memory(*bytes, name);
   if (!obj.ok() && obj.error().message().rfind(name, 0) != 0) {
     Error e = obj.error();
     return e.context(path);

@@ -1,20 +1,17 @@
 // hostbpf btf dump (file OBJ | host | module SO) [--format c|raw]: BTF in
-// bpftool's formats. libbpf parses the BTF and writes the C; the raw listing is
-// ours because libbpf has no printer for it. The host's and modules' C headers
+// bpftool's formats. Every BTF goes through btf::Btf, which checks it before
+// libbpf walks it (libbpf's own parser accepts BTF that crashes its C dumper);
+// libbpf writes the C, and the raw listing is ours because libbpf has no
+// printer for it. The host's and modules' C headers
 // come from the runtime, which adds the kfunc prototypes as bpftool does.
 #include <bpf/btf.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstdarg>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
-#include <vector>
 
+#include "btf/btf.h"
 #include "cli.h"
 #include "object/libbpf_log.h"
 
@@ -130,28 +127,9 @@ void dump_raw_type(const struct btf* btf, uint32_t id, const struct btf_type* t)
   }
 }
 
-void print_c(void*, const char* fmt_str, va_list args) { std::vprintf(fmt_str, args); }
-
-using BtfPtr = std::unique_ptr<struct btf, void (*)(struct btf*)>;
-
 // Lists types [first, end) of `btf` (a split BTF's own types keep their ids).
 void dump_raw(const struct btf* btf, uint32_t first) {
   for (uint32_t id = first; id < btf__type_cnt(btf); id++) dump_raw_type(btf, id, btf__type_by_id(btf, id));
-}
-
-BtfPtr parse_raw(const std::vector<uint8_t>& bytes, struct btf* base) {
-  if (!base) return BtfPtr(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())), btf__free);
-  // libbpf 1.1 has no btf__new_split: split BTF is parsed from a file, here
-  // an anonymous one.
-  const int fd = memfd_create("hostbpf-module-btf", MFD_CLOEXEC);
-  if (fd < 0) return BtfPtr(nullptr, btf__free);
-  struct btf* b = nullptr;
-  if (::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()))
-    b = btf__parse_raw_split(fmt::format("/proc/self/fd/{}", fd).c_str(), base);
-  const int err = errno;
-  ::close(fd);
-  errno = err;
-  return BtfPtr(b, btf__free);
 }
 
 }  // namespace
@@ -168,12 +146,12 @@ int btf_dump_host(const std::string& format) {
     return 0;
   }
   auto raw = rt.host_btf_raw();
-  BtfPtr btf = raw ? parse_raw(*raw, nullptr) : BtfPtr(nullptr, btf__free);
+  auto btf = raw ? btf::Btf::from_blob(*raw) : Result<std::shared_ptr<btf::Btf>>(raw.error());
   if (!btf) {
-    std::cerr << "hostbpf: host BTF: " << (raw ? std::strerror(errno) : raw.error().message()) << "\n";
+    std::cerr << "hostbpf: host BTF: " << btf.error().message() << "\n";
     return 1;
   }
-  dump_raw(btf.get(), 1);
+  dump_raw((*btf)->raw(), 1);
   std::fflush(stdout);
   return 0;
 }
@@ -197,46 +175,36 @@ int btf_dump_module(const std::string& so, const std::string& format) {
     std::cerr << "hostbpf: " << (host_raw ? mod_raw.error() : host_raw.error()).message() << "\n";
     return 1;
   }
-  BtfPtr base = parse_raw(*host_raw, nullptr);
-  BtfPtr btf = base ? parse_raw(*mod_raw, base.get()) : BtfPtr(nullptr, btf__free);
+  auto base = btf::Btf::from_blob(*host_raw);
+  auto btf = base ? btf::Btf::from_blob(*mod_raw, *base) : base;
   if (!btf) {
-    std::cerr << fmt::format("hostbpf: module {}: cannot parse its BTF: {}\n", so, std::strerror(errno));
+    std::cerr << fmt::format("hostbpf: module {}: cannot parse its BTF: {}\n", so, btf.error().message());
     return 1;
   }
-  dump_raw(btf.get(), btf__type_cnt(base.get()));
+  dump_raw((*btf)->raw(), (*btf)->start_id());
   std::fflush(stdout);
   return 0;
 }
 
 int btf_dump_file(const std::string& path, const std::string& format) {
   hostbpf::object::LibbpfCapture libbpf_says;
-  std::unique_ptr<struct btf, void (*)(struct btf*)> btf(btf__parse_elf(path.c_str(), nullptr), btf__free);
+  auto btf = btf::Btf::from_file(path);
   if (!btf) {
-    const int err = errno;
-    std::cerr << fmt::format("hostbpf: {}: cannot read BTF: {}{}\n", path, std::strerror(err),
+    std::cerr << fmt::format("hostbpf: {}{}\n", btf.error().message(),
                              libbpf_says.last().empty() ? "" : " (" + libbpf_says.last() + ")");
     return 1;
   }
-  const uint32_t n = btf__type_cnt(btf.get());
   if (format == "raw") {
-    dump_raw(btf.get(), 1);
+    dump_raw((*btf)->raw(), 1);
+    std::fflush(stdout);
     return 0;
   }
-  std::unique_ptr<struct btf_dump, void (*)(struct btf_dump*)> d(
-      btf_dump__new(btf.get(), print_c, nullptr, nullptr), btf_dump__free);
-  if (!d) {
-    std::cerr << fmt::format("hostbpf: {}: cannot dump BTF as C: {}\n", path, std::strerror(errno));
+  auto header = (*btf)->dump_c("__HOSTBPF_BTF_H__");
+  if (!header) {
+    std::cerr << fmt::format("hostbpf: {}: {}\n", path, header.error().message());
     return 1;
   }
-  std::printf("#ifndef __HOSTBPF_BTF_H__\n#define __HOSTBPF_BTF_H__\n\n");
-  for (uint32_t id = 1; id < n; id++) {
-    if (int err = btf_dump__dump_type(d.get(), id)) {
-      std::cerr << fmt::format("hostbpf: {}: cannot dump BTF type {}: {}\n", path, id, std::strerror(-err));
-      return 1;
-    }
-  }
-  std::printf("\n#endif /* __HOSTBPF_BTF_H__ */\n");
-  std::fflush(stdout);
+  std::cout << *header << std::flush;
   return 0;
 }
 

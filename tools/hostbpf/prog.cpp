@@ -1,10 +1,9 @@
 // hostbpf prog run | dump
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
-#include <iterator>
 
+#include "base/file.h"
 #include "cli.h"
 
 namespace hostbpf::cli {
@@ -33,12 +32,12 @@ int prog_run(const std::string& path, const std::string& name, const std::string
     return 2;
   }
   if (!ctx_file.empty()) {
-    std::ifstream in(ctx_file, std::ios::binary);
-    if (!in) {
-      std::cerr << "hostbpf: --ctx-file: cannot open " << ctx_file << "\n";
+    auto bytes = base::read_file(ctx_file);
+    if (!bytes.ok()) {
+      std::cerr << "hostbpf: --ctx-file: " << bytes.error().message() << "\n";
       return 2;
     }
-    ctx.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    ctx = std::move(*bytes);
   }
   if (!data_hex.empty() && !parse_hex(data_hex, &data, &err)) {
     std::cerr << "hostbpf: --data-hex: " << err << "\n";
