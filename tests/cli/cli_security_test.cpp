@@ -19,57 +19,11 @@
 #include <vector>
 
 #include "btf_chain.h"
+#include "run_cli.h"
 
 namespace {
 
 using ::testing::HasSubstr;
-
-struct Outcome {
-  bool exited = false;  // false: killed by a signal
-  int code = -1;        // exit status, or the signal
-  std::string out, err;
-  std::string describe() const {
-    return (exited ? "exit " : "signal ") + std::to_string(code) + ", stderr: " + err;
-  }
-};
-
-std::string temp_path(const std::string& what) {
-  static int seq = 0;
-  return std::filesystem::temp_directory_path() /
-         ("hostbpf_cli_sec_" + std::to_string(getpid()) + "_" + std::to_string(seq++) + what);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Runs the CLI with `args` directly (no shell between it and the signal).
-Outcome run_cli(const std::vector<std::string>& args, bool keep_stdout = false) {
-  const std::string out = temp_path(".out"), err = temp_path(".err");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int o = open(keep_stdout ? out.c_str() : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(o, 1);
-    dup2(e, 2);
-    std::vector<char*> argv{const_cast<char*>(HOSTBPF_CLI)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(HOSTBPF_CLI, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  Outcome r;
-  r.exited = WIFEXITED(status);
-  r.code = r.exited ? WEXITSTATUS(status) : WTERMSIG(status);
-  if (keep_stdout) r.out = slurp(out);
-  r.err = slurp(err);
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  return r;
-}
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -99,7 +53,7 @@ TEST(CliSecurity, OneByteChangesInDotBtfNeverCrashTheCDumper) {
   const std::vector<uint8_t> good(text.begin(), text.end());
   const auto [off, size] = find_section(good, ".BTF");
   ASSERT_GT(size, 24u) << "hello.bpf.o has a .BTF section";
-  const std::string path = temp_path(".bpf.o");
+  const std::string path = cli_temp_path(".bpf.o");
   int rejected = 0, dumped = 0;
   // 1,500 deterministic mutations spread over the whole section (header,
   // types, strings), each flipping a different pattern of bits.
@@ -110,8 +64,8 @@ TEST(CliSecurity, OneByteChangesInDotBtfNeverCrashTheCDumper) {
     write_file(path, bad);
     Outcome o = run_cli({"btf", "dump", "file", path, "--format", "c"});
     ASSERT_TRUE(o.exited) << "byte " << at - off << " of .BTF: " << o.describe();
-    ASSERT_TRUE(o.code == 0 || o.code == 1) << "byte " << at - off << ": " << o.describe();
-    if (o.code == 0) {
+    ASSERT_TRUE(o.status == 0 || o.status == 1) << "byte " << at - off << ": " << o.describe();
+    if (o.status == 0) {
       dumped++;
       continue;
     }
@@ -128,23 +82,23 @@ using hostbpf::fuzz::Link;
 
 TEST(CliSecurity, BtfDeeperThanTheKernelResolvesIsRefusedNamingTheType) {
   const Link structs[] = {Link::Struct};
-  const std::string path = temp_path(".btf");
+  const std::string path = cli_temp_path(".btf");
 
   write_file(path, chain_btf(32, structs, true));
   Outcome ok = run_cli({"btf", "dump", "file", path, "--format", "c"}, true);
-  ASSERT_TRUE(ok.exited && ok.code == 0) << ok.describe();
+  ASSERT_TRUE(ok.exited && ok.status == 0) << ok.describe();
   EXPECT_THAT(ok.out, HasSubstr("struct s0 {\n\tstruct s1 m;\n};"));
 
   write_file(path, chain_btf(33, structs, true));
   Outcome deep = run_cli({"btf", "dump", "file", path, "--format", "c"});
-  ASSERT_TRUE(deep.exited && deep.code == 1) << deep.describe();
+  ASSERT_TRUE(deep.exited && deep.status == 1) << deep.describe();
   EXPECT_THAT(deep.err, HasSubstr(path + ": BTF is malformed: type [2] (STRUCT 's0'): Exceeded max resolving depth:32"));
 
   for (bool outermost_first : {true, false}) {
     write_file(path, chain_btf(200000, structs, outermost_first));
     for (const char* format : {"c", "raw"}) {
       Outcome o = run_cli({"btf", "dump", "file", path, "--format", format});
-      ASSERT_TRUE(o.exited && o.code == 1) << format << ": " << o.describe();
+      ASSERT_TRUE(o.exited && o.status == 1) << format << ": " << o.describe();
       EXPECT_THAT(o.err, HasSubstr("Exceeded max resolving depth:32"));
     }
   }
@@ -167,8 +121,8 @@ TEST(CliSecurity, ADirectoryWhereAFileBelongsIsAnErrorNamingIt) {
     for (const auto& a : args) cmd += a + " ";
     Outcome o = run_cli(args);
     ASSERT_TRUE(o.exited) << cmd << o.describe();
-    EXPECT_NE(o.code, 0) << cmd;
-    EXPECT_LT(o.code, 128) << cmd << o.describe();  // 134 was std::terminate's abort
+    EXPECT_NE(o.status, 0) << cmd;
+    EXPECT_LT(o.status, 128) << cmd << o.describe();  // 134 was std::terminate's abort
     EXPECT_THAT(o.err, HasSubstr(dir + ": ")) << cmd;
     EXPECT_THAT(o.err, HasSubstr("is a directory")) << cmd;
   }
