@@ -35,6 +35,8 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, std::string_view
   struct stat st;
   if (::fstat(f.fd, &st) != 0) return errno_error(errno, path, what, "cannot read");
   if (S_ISDIR(st.st_mode)) return file_error(-EISDIR, path, what, "is a directory");
+  const auto too_large = [&] { return file_error(-EFBIG, path, what, "larger than 256 MiB"); };
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > kMaxFileSize) return too_large();
   std::vector<uint8_t> out;
   // Regular files say how large they are; pipes and devices (--ctx-file
   // <(...)) are read until end of file.
@@ -45,6 +47,7 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, std::string_view
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error(errno, path, what, "cannot read");
     if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > kMaxFileSize) return too_large();
     out.insert(out.end(), buf, buf + n);
   }
   return out;

@@ -18,8 +18,12 @@ namespace hostbpf::base {
 /// The bytes of the file at `path`. Errors name the path and the reason,
 /// with the errno-style code: "PATH: cannot open: No such file or directory"
 /// (-ENOENT), "PATH: is a directory" (-EISDIR), "PATH: cannot read: ..." (the
-/// read's errno). `what` goes between the two: "PATH: cannot read BTF: is a
-/// directory".
+/// read's errno), "PATH: larger than 256 MiB" (-EFBIG: a device such as
+/// /dev/zero never ends). `what` goes between the two: "PATH: cannot read BTF:
+/// is a directory".
 Result<std::vector<uint8_t>> read_file(const std::string& path, std::string_view what = {});
+
+/// What read_file reads at most: far more than any object, BTF or context.
+inline constexpr size_t kMaxFileSize = size_t{256} << 20;
 
 }  // namespace hostbpf::base

@@ -35,6 +35,14 @@ TEST(OpenPath, AMissingObjectNamesThePathAndErrno) {
   EXPECT_EQ(obj.error().message(), "/nonexistent/dir/x.bpf.o: cannot open: No such file or directory");
 }
 
+TEST(OpenPath, ADeviceThatNeverEndsIsRefusedAtTheSizeLimit) {
+  Runtime rt;
+  Result<Object> obj = rt.open("/dev/zero");
+  ASSERT_FALSE(obj.ok());
+  EXPECT_EQ(obj.error().code(), -EFBIG);
+  EXPECT_EQ(obj.error().message(), "/dev/zero: larger than 256 MiB");
+}
+
 TEST(OpenPath, ADirectoryAsTheHostBtfIsTheRuntimesError) {
   RuntimeOptions o;
   o.host_btf_file = kDir;
