@@ -20,6 +20,13 @@ namespace hostbpf::maps {
 struct ProgArray::Impl {
   std::mutex mu;
   std::optional<ProgArrayOwner> owner;  // fixed by the first program that uses or enters the array
+
+  // __bpf_prog_map_compatible, with `mu` held: the first program claims the
+  // array, every later one must be like it.
+  bool claim(const ProgArrayOwner& prog) {
+    if (!owner) owner = prog;
+    return *owner == prog;
+  }
   std::atomic<bool> used_rcu{false};
 
   // Deferred release for callers inside a read-side section, where waiting for
@@ -64,11 +71,7 @@ std::string ProgArrayOwner::describe() const {
 
 bool ProgArray::compatible(const ProgArrayOwner& prog, ProgArrayOwner* owner) {
   std::lock_guard<std::mutex> guard(impl_->mu);
-  if (!impl_->owner) {
-    impl_->owner = prog;
-    return true;
-  }
-  if (*impl_->owner == prog) return true;
+  if (impl_->claim(prog)) return true;
   if (owner) *owner = *impl_->owner;
   return false;
 }
@@ -87,8 +90,7 @@ Error ProgArray::store(uint32_t index, std::shared_ptr<TailCallTarget> target) {
     std::lock_guard<std::mutex> guard(impl_->mu);
     if (target) {
       const ProgArrayOwner& prog = target->compat();
-      if (!impl_->owner) impl_->owner = prog;
-      if (*impl_->owner != prog)
+      if (!impl_->claim(prog))
         return Error(-EINVAL, fmt::format("map '{}': slot {}: prog '{}' (id {}) is {}, but the prog array's "
                                           "programs are {}: a tail call must not change the program type",
                                           spec().name, index, target->prog_name(), target->prog_id(),
@@ -157,18 +159,7 @@ long ProgArray::sys_update(const void* key, const void* value, uint64_t flags) {
 }
 
 long ProgArray::get_next_key(const void* key, void* next_key) {
-  const uint32_t max = static_cast<uint32_t>(slots_.size());
-  const uint32_t index = key ? detail::read_index(key) : UINT32_MAX;
-  uint32_t next;
-  if (index >= max) {
-    next = 0;
-  } else if (index == max - 1) {
-    return -ENOENT;
-  } else {
-    next = index + 1;
-  }
-  std::memcpy(next_key, &next, sizeof(next));
-  return 0;
+  return detail::index_get_next_key(static_cast<uint32_t>(slots_.size()), key, next_key);
 }
 
 }  // namespace hostbpf::maps

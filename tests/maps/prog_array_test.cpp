@@ -1,6 +1,8 @@
 // BPF_MAP_TYPE_PROG_ARRAY: ids resolved through the resolver, one program type
 // per array, and targets kept alive until no program can still run them.
 #include <map>
+#include <string>
+#include <vector>
 
 #include "base/rcu.h"
 #include "maps/prog_array.h"
@@ -72,6 +74,39 @@ TEST_F(ProgArrayTest, KernelErrorCodes) {
   // Programs cannot look up or update a prog array.
   EXPECT_EQ(map->lookup_elem(&k), nullptr);
   EXPECT_EQ(map->update_elem(&k, &id, BPF_ANY), -EINVAL);
+}
+
+// bpf_prog_map_compatible compares the whole owner, not only the type; the
+// first program that uses the array (compatible()) claims it as well as the
+// first one stored.
+TEST_F(ProgArrayTest, EveryPropertyOfTheOwnerIsCompared) {
+  const ProgArrayOwner xdp{.prog_type = BPF_PROG_TYPE_XDP, .expected_attach_type = BPF_XDP};
+  EXPECT_FALSE(array->owner().has_value());
+  ASSERT_TRUE(array->compatible(xdp));
+  ASSERT_TRUE(array->owner().has_value());
+  EXPECT_TRUE(*array->owner() == xdp);
+
+  std::vector<ProgArrayOwner> others(5, xdp);
+  others[0].expected_attach_type = BPF_XDP_DEVMAP;
+  others[1].sleepable = true;
+  others[2].xdp_has_frags = true;
+  others[3].executor = 1;
+  others[4].verified = false;
+  uint32_t id = 100;
+  for (const ProgArrayOwner& o : others) {
+    ProgArrayOwner seen;
+    EXPECT_FALSE(array->compatible(o, &seen)) << o.describe();
+    EXPECT_TRUE(seen == xdp);
+    Error err = array->store(1, std::make_shared<FakeProg>(o, id));
+    EXPECT_EQ(err.code(), -EINVAL) << o.describe();
+    EXPECT_NE(err.message().find("slot 1: prog 'prog" + std::to_string(id) + "' (id " + std::to_string(id) +
+                                 ") is " + o.describe() + ", but the prog array's programs are xdp (attach type xdp)"),
+              std::string::npos)
+        << err.message();
+    id++;
+  }
+  EXPECT_EQ(array->get(1), nullptr);
+  EXPECT_FALSE(array->store(1, std::make_shared<FakeProg>(xdp, id)));
 }
 
 TEST_F(ProgArrayTest, FirstProgramFixesTheType) {
