@@ -14,6 +14,7 @@
 #include <new>
 
 #include "base/file.h"
+#include "base/strprintf.h"
 #include "btf/validate.h"
 
 namespace hostbpf::btf {
@@ -172,16 +173,7 @@ std::vector<uint8_t> Btf::raw_data() const {
 
 namespace {
 void append_printf(void* ctx, const char* fmt, va_list args) {
-  auto* out = static_cast<std::string*>(ctx);
-  va_list copy;
-  va_copy(copy, args);
-  const int n = std::vsnprintf(nullptr, 0, fmt, copy);
-  va_end(copy);
-  if (n <= 0) return;
-  const size_t at = out->size();
-  out->resize(at + static_cast<size_t>(n) + 1);
-  std::vsnprintf(out->data() + at, static_cast<size_t>(n) + 1, fmt, args);
-  out->resize(at + static_cast<size_t>(n));
+  *static_cast<std::string*>(ctx) += base::vstrprintf(fmt, args);
 }
 }  // namespace
 

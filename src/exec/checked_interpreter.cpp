@@ -6,7 +6,6 @@
 #include <linux/bpf.h>
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
@@ -17,6 +16,7 @@
 #include "isa/opcode_table.h"
 #include "maps/ringbuf.h"
 #include "verifier/helper_protos.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::exec {
 
@@ -54,30 +54,21 @@ const char* violation_kind_name(ViolationKind k) {
 
 namespace {
 
-[[gnu::format(printf, 1, 2)]] std::string format(const char* fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return buf;
-}
-
 }  // namespace
 
 std::string Violation::to_string() const {
-  std::string s = format("%s at insn %d", violation_kind_name(kind), insn);
-  if (size) s += format(": %s of %llu bytes at 0x%llx", write ? "write" : "read", static_cast<unsigned long long>(size),
+  std::string s = base::strprintf("%s at insn %d", violation_kind_name(kind), insn);
+  if (size) s += base::strprintf(": %s of %llu bytes at 0x%llx", write ? "write" : "read", static_cast<unsigned long long>(size),
                         static_cast<unsigned long long>(addr));
   if (!detail.empty()) s += " (" + detail + ")";
   if (nearest) {
     const MemRegion& r = *nearest;
     const auto off = static_cast<long long>(addr - r.start);
-    s += format("; region: %s [0x%llx, +%llu)%s%s, access at offset %lld", r.name.c_str(),
+    s += base::strprintf("; region: %s [0x%llx, +%llu)%s%s, access at offset %lld", r.name.c_str(),
                 static_cast<unsigned long long>(r.start), static_cast<unsigned long long>(r.size),
                 r.writable ? "" : " read-only", r.live ? "" : " no longer live", off);
     if (size && off >= 0 && static_cast<uint64_t>(off) + size > r.size)
-      s += format(" (%llu bytes past the end)", static_cast<unsigned long long>(off + size - r.size));
+      s += base::strprintf(" (%llu bytes past the end)", static_cast<unsigned long long>(off + size - r.size));
   }
   return s;
 }
@@ -404,7 +395,7 @@ class Run {
   // ---- checks ----
   bool need(int32_t pc, const Regs& r, int regno) {
     if (r.init[regno]) return true;
-    return violation(ViolationKind::UninitRegister, pc, format("R%d is read but was never written on this path", regno));
+    return violation(ViolationKind::UninitRegister, pc, base::strprintf("R%d is read but was never written on this path", regno));
   }
   /// The region that an access of `size` bytes at `addr` through register
   /// `regno` touches, or nullptr after reporting a violation.
@@ -433,7 +424,7 @@ class Run {
   bool write_reg(int32_t pc, Regs& r, int regno, uint64_t v, Taint t) {
     if (regno == isa::kFramePointer)
       return violation(ViolationKind::FramePointerWrite, pc, "R10 is read only");
-    if (regno >= isa::kNumRegs) return violation(ViolationKind::BadControlFlow, pc, format("R%d is invalid", regno));
+    if (regno >= isa::kNumRegs) return violation(ViolationKind::BadControlFlow, pc, base::strprintf("R%d is invalid", regno));
     r.v[regno] = v;
     r.t[regno] = t;
     r.init[regno] = true;
@@ -481,7 +472,7 @@ Region* Run::check_access(int32_t pc, const Regs& r, int regno, uint64_t addr, u
   const Taint t = r.t[regno];
   if (t.alloc == 0)
     return violation(ViolationKind::NotAPointer, pc,
-                     format("R%d=0x%llx has no pointer provenance", regno, static_cast<unsigned long long>(r.v[regno])),
+                     base::strprintf("R%d=0x%llx has no pointer provenance", regno, static_cast<unsigned long long>(r.v[regno])),
                      addr, size, write),
            nullptr;
   Region& reg = regions_[t.alloc];
@@ -489,29 +480,29 @@ Region* Run::check_access(int32_t pc, const Regs& r, int regno, uint64_t addr, u
   const char* what = a == Access::HelperRead || a == Access::HelperWrite ? "helper access through" : "access through";
   if (m.kind == RegionKind::Host) {
     if (write)
-      return violation(ViolationKind::Forbidden, pc, format("write %s R%d into host memory a kfunc returned", what, regno),
+      return violation(ViolationKind::Forbidden, pc, base::strprintf("write %s R%d into host memory a kfunc returned", what, regno),
                        addr, size, write, &reg),
              nullptr;
     depend(pc, "reads host memory through a kfunc's pointer");
     return &reg;
   }
   if (!m.live)
-    return violation(ViolationKind::OutOfBounds, pc, format("%s R%d into a region that is no longer live", what, regno),
+    return violation(ViolationKind::OutOfBounds, pc, base::strprintf("%s R%d into a region that is no longer live", what, regno),
                      addr, size, write, &reg),
            nullptr;
   if (addr < m.start || addr - m.start > m.size || size > m.size - (addr - m.start))
-    return violation(ViolationKind::OutOfBounds, pc, format("%s R%d", what, regno), addr, size, write, &reg), nullptr;
+    return violation(ViolationKind::OutOfBounds, pc, base::strprintf("%s R%d", what, regno), addr, size, write, &reg), nullptr;
   if (write && !m.writable)
-    return violation(ViolationKind::ReadOnly, pc, format("%s R%d", what, regno), addr, size, write, &reg), nullptr;
+    return violation(ViolationKind::ReadOnly, pc, base::strprintf("%s R%d", what, regno), addr, size, write, &reg), nullptr;
   // Where an address-dependent offset lands is itself address-dependent.
   if (t.nondet) depend(pc, "accesses memory at an address-dependent offset");
   if (a == Access::Atomic) {
     if (m.kind == RegionKind::Ctx || m.kind == RegionKind::Packet || m.kind == RegionKind::PacketMeta)
-      return violation(ViolationKind::Forbidden, pc, format("atomic on %s", region_kind_name(m.kind)), addr, size,
+      return violation(ViolationKind::Forbidden, pc, base::strprintf("atomic on %s", region_kind_name(m.kind)), addr, size,
                        write, &reg),
              nullptr;
     if (addr % size)
-      return violation(ViolationKind::Misaligned, pc, format("%llu-byte atomic", static_cast<unsigned long long>(size)),
+      return violation(ViolationKind::Misaligned, pc, base::strprintf("%llu-byte atomic", static_cast<unsigned long long>(size)),
                        addr, size, write, &reg),
              nullptr;
   }
@@ -520,7 +511,7 @@ Region* Run::check_access(int32_t pc, const Regs& r, int regno, uint64_t addr, u
 
 bool Run::push_frame(int32_t pc, int32_t ret_pc, uint32_t subprog, Regs& regs) {
   if (frames_.size() >= static_cast<size_t>(isa::kMaxCallFrames))
-    return violation(ViolationKind::CallDepth, pc, format("frame %zu would exceed %d frames", frames_.size() + 1,
+    return violation(ViolationKind::CallDepth, pc, base::strprintf("frame %zu would exceed %d frames", frames_.size() + 1,
                                                           isa::kMaxCallFrames));
   Frame f;
   f.ret_pc = ret_pc;
@@ -531,7 +522,7 @@ bool Run::push_frame(int32_t pc, int32_t ret_pc, uint32_t subprog, Regs& regs) {
   if (subprog < opts_.stack_depth.size()) depth = static_cast<uint64_t>(std::clamp(opts_.stack_depth[subprog], 0, 512));
   const uint64_t top = reinterpret_cast<uint64_t>(f.stack.get()) + isa::kMaxBpfStack;
   f.stack_alloc = add_region(RegionKind::Stack, top - depth, depth, true,
-                             format("stack of frame %zu (subprog %u, %llu bytes)", frames_.size(), subprog,
+                             base::strprintf("stack of frame %zu (subprog %u, %llu bytes)", frames_.size(), subprog,
                                     static_cast<unsigned long long>(depth)),
                              kShadowUninit);
   for (int i = 0; i < 4; i++) {
@@ -598,7 +589,7 @@ uint64_t Run::invoke_callback(CheckedCallback* cb, uint64_t index, uint64_t ctx)
   Taint r0_taint;
   if (!activation(cb->start, r, subprog_at(cb->start), &r0, &r0_taint)) return 1;
   if (r0 > 1) {
-    violation(ViolationKind::CallbackReturn, cb->start, format("callback returned %llu", static_cast<unsigned long long>(r0)));
+    violation(ViolationKind::CallbackReturn, cb->start, base::strprintf("callback returned %llu", static_cast<unsigned long long>(r0)));
     return 1;
   }
   return r0;
@@ -677,7 +668,7 @@ bool Run::step(int32_t& pc, Regs& r, bool& exited) {
     case isa::OpKind::Invalid:
       break;
   }
-  return violation(ViolationKind::BadControlFlow, pc, format("unknown opcode 0x%02x", in.code));
+  return violation(ViolationKind::BadControlFlow, pc, base::strprintf("unknown opcode 0x%02x", in.code));
 }
 
 bool Run::do_alu(int32_t pc, const Insn& in, Regs& r) {
@@ -851,7 +842,7 @@ bool Run::do_atomic(int32_t pc, const Insn& in, Regs& r) {
       old = is64 ? __atomic_fetch_xor(p64, src, __ATOMIC_SEQ_CST) : __atomic_fetch_xor(p32, u32(src), __ATOMIC_SEQ_CST);
       break;
     default:
-      return violation(ViolationKind::BadControlFlow, pc, format("unknown atomic operation 0x%x", in.imm));
+      return violation(ViolationKind::BadControlFlow, pc, base::strprintf("unknown atomic operation 0x%x", in.imm));
   }
   if (mem_t.tainted() || src_t.tainted()) store_taint(pc, *reg, off, size, kNondet);
   if (in.imm & BPF_FETCH) return write_reg(pc, r, in.src_reg, old, mem_t);
@@ -904,11 +895,11 @@ bool Run::do_lddw(int32_t pc, const Insn* in, Regs& r) {
       if (!valid_target(target)) return violation(ViolationKind::BadControlFlow, pc, "callback target out of range");
       CheckedCallback* cb = callback_for(static_cast<int32_t>(target));
       v = reinterpret_cast<uint64_t>(static_cast<Callback*>(cb));
-      t = Taint{object_region(v, format("callback at insn %lld", static_cast<long long>(target))), false};
+      t = Taint{object_region(v, base::strprintf("callback at insn %lld", static_cast<long long>(target))), false};
       break;
     }
     default:
-      res_.unsupported = format("LDDW with src_reg %d", in->src_reg);
+      res_.unsupported = base::strprintf("LDDW with src_reg %d", in->src_reg);
       stop(CheckedResult::Status::Unsupported);
       return false;
   }
@@ -925,7 +916,7 @@ bool Run::check_helper_args(int32_t pc, const verifier::HelperProto& p, Regs& r,
     const uint64_t v = r.v[regno];
     const Taint t = r.t[regno];
     auto bad = [&](const std::string& why) {
-      return violation(ViolationKind::HelperArg, pc, format("%s R%d: ", p.name, regno) + why);
+      return violation(ViolationKind::HelperArg, pc, base::strprintf("%s R%d: ", p.name, regno) + why);
     };
     auto mem = [&](uint64_t size, bool write) {
       Region* reg = check_access(pc, r, regno, v, size, write ? Access::HelperWrite : Access::HelperRead);
@@ -957,7 +948,7 @@ bool Run::check_helper_args(int32_t pc, const verifier::HelperProto& p, Regs& r,
         const bool rb_fn = p.id == BPF_FUNC_ringbuf_output || p.id == BPF_FUNC_ringbuf_reserve ||
                            p.id == BPF_FUNC_ringbuf_query;
         if (rb_fn != (mt == BPF_MAP_TYPE_RINGBUF) || (mt == BPF_MAP_TYPE_PROG_ARRAY) != (p.id == BPF_FUNC_tail_call))
-          return bad(format("map type %u cannot be passed to this helper", mt));
+          return bad(base::strprintf("map type %u cannot be passed to this helper", mt));
         *map = m;
         break;
       }
@@ -976,7 +967,7 @@ bool Run::check_helper_args(int32_t pc, const verifier::HelperProto& p, Regs& r,
           if (p.args[i + 1] == ArgType::ConstSize) return bad("zero-sized memory");
           break;
         }
-        if (size >= (uint64_t{1} << 29)) return bad(format("size %llu", static_cast<unsigned long long>(size)));
+        if (size >= (uint64_t{1} << 29)) return bad(base::strprintf("size %llu", static_cast<unsigned long long>(size)));
         if (!mem(size, type == ArgType::PtrToUninitMem)) return false;
         break;
       }
@@ -1016,9 +1007,9 @@ bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
   const int32_t id = in.imm;
   const verifier::HelperProto* p = verifier::find_helper_proto(id);
   const Helper* h = find_helper(id);
-  if (!p || !h) return violation(ViolationKind::HelperArg, pc, format("unknown helper #%d", id));
+  if (!p || !h) return violation(ViolationKind::HelperArg, pc, base::strprintf("unknown helper #%d", id));
   if (!h->fn) {
-    res_.unsupported = format("helper %s", p->name);
+    res_.unsupported = base::strprintf("helper %s", p->name);
     stop(CheckedResult::Status::Unsupported);
     return false;
   }
@@ -1082,7 +1073,7 @@ bool Run::do_kfunc(int32_t pc, const Insn& in, Regs& r) {
   for (const auto& b : opts_.kfuncs)
     if (b.btf_id == in.imm && b.btf_fd_idx == in.off) k = &b;
   if (!k) {
-    res_.unsupported = format("kfunc call (btf_id %d, off %d) without a binding", in.imm, in.off);
+    res_.unsupported = base::strprintf("kfunc call (btf_id %d, off %d) without a binding", in.imm, in.off);
     stop(CheckedResult::Status::Unsupported);
     return false;
   }
@@ -1133,7 +1124,7 @@ CheckedResult Run::execute() {
     if (!ringbuf_allocs_.empty()) {
       const Region& leaked = regions_[ringbuf_allocs_.begin()->second];
       violation(ViolationKind::ReferenceLeak, -1,
-                format("%zu ring buffer record(s) reserved and never submitted or discarded", ringbuf_allocs_.size()),
+                base::strprintf("%zu ring buffer record(s) reserved and never submitted or discarded", ringbuf_allocs_.size()),
                 leaked.info.start, 0, false, &leaked);
     }
   }

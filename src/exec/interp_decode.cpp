@@ -3,11 +3,11 @@
 // once: the handler for each opcode variant, helper and kfunc addresses, the
 // callback objects that LDDW BPF_PSEUDO_FUNC loads, and the rewriting of
 // constant divisions whose RFC 9669 result is a move or a negation.
-#include <cstdarg>
 #include <cstdio>
 
 #include "exec/interp_program.h"
 #include "isa/opcode_table.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::exec {
 namespace interp {
@@ -28,15 +28,6 @@ uint64_t invoke_callback(const Callback* self, uint64_t r1, uint64_t r2, uint64_
 const void* const* label_table() {
   static const void* const* table = reinterpret_cast<const void* const*>(interp_entry(nullptr, 0, 0, 0, 0, 0));
   return table;
-}
-
-[[gnu::format(printf, 1, 2)]] std::string format(const char* fmt, ...) {
-  char buf[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return buf;
 }
 
 // Handlers come in groups of four per operation, [64_K, 64_X, 32_K, 32_X].
@@ -177,7 +168,7 @@ class Decoder {
 
  private:
   Error fail(size_t i, const std::string& msg) const {
-    std::string text = format("insn %zu: ", i) + msg;
+    std::string text = base::strprintf("insn %zu: ", i) + msg;
     if (!opts_.name.empty()) text = "prog '" + opts_.name + "': " + text;
     return Error(-EINVAL, text);
   }
@@ -188,7 +179,7 @@ class Decoder {
     d.f = {in.dst_reg, in.src_reg, in.off, in.imm};
     // The dispatch loop indexes its register file with these unchecked.
     if (in.dst_reg >= isa::kNumRegs || in.src_reg >= isa::kNumRegs)
-      return fail(i, format("R%d is invalid", in.dst_reg >= isa::kNumRegs ? in.dst_reg : in.src_reg));
+      return fail(i, base::strprintf("R%d is invalid", in.dst_reg >= isa::kNumRegs ? in.dst_reg : in.src_reg));
     const isa::OpKind kind = isa::opcode_info(in.code).kind;
     switch (kind) {
       case isa::OpKind::Alu: h = alu_handler(in, d); break;
@@ -216,9 +207,9 @@ class Decoder {
       case isa::OpKind::St:
       case isa::OpKind::Stx: h = mem_handler(in, kind); break;
       case isa::OpKind::Atomic: h = atomic_handler(in); break;
-      case isa::OpKind::Invalid: return fail(i, format("unknown opcode %02x", in.code));
+      case isa::OpKind::Invalid: return fail(i, base::strprintf("unknown opcode %02x", in.code));
     }
-    if (h == H_FAULT) return fail(i, format("unsupported form of opcode %02x", in.code));
+    if (h == H_FAULT) return fail(i, base::strprintf("unsupported form of opcode %02x", in.code));
     return {};
   }
 
@@ -266,9 +257,9 @@ class Decoder {
         if (in.imm == BPF_FUNC_tail_call) return h = H_TAIL_CALL, Error{};
         if (bind_map_lookup(i, h)) return {};
         const Helper* helper = find_helper(in.imm);
-        if (!helper) return fail(i, format("invalid func unknown#%d", in.imm));
+        if (!helper) return fail(i, base::strprintf("invalid func unknown#%d", in.imm));
         if (!helper->fn)
-          return fail(i, format("helper %s#%d is not callable from the interpreter", helper_name(in.imm), in.imm));
+          return fail(i, base::strprintf("helper %s#%d is not callable from the interpreter", helper_name(in.imm), in.imm));
         d.fn = helper->fn;
         h = H_CALL_HELPER;
         return {};
@@ -276,15 +267,15 @@ class Decoder {
       case BPF_PSEUDO_CALL: {
         const int64_t target = static_cast<int64_t>(i) + 1 + in.imm;
         if (target < 0 || target >= static_cast<int64_t>(insns_.size()))
-          return fail(i, format("call to invalid destination %lld", static_cast<long long>(target)));
+          return fail(i, base::strprintf("call to invalid destination %lld", static_cast<long long>(target)));
         h = H_CALL_LOCAL;
         return {};
       }
       case BPF_PSEUDO_KFUNC_CALL:
         for (const auto& k : opts_.kfuncs)
           if (k.btf_id == in.imm && k.btf_fd_idx == in.off) return d.fn = k.fn, h = kfunc_handler(k.ret_ext), Error{};
-        return fail(i, format("kernel function call with btf_id %d (off %d) is not resolved", in.imm, in.off));
-      default: return fail(i, format("BPF_CALL uses reserved fields (src_reg=%d)", in.src_reg));
+        return fail(i, base::strprintf("kernel function call with btf_id %d (off %d) is not resolved", in.imm, in.off));
+      default: return fail(i, base::strprintf("BPF_CALL uses reserved fields (src_reg=%d)", in.src_reg));
     }
   }
 
@@ -295,7 +286,7 @@ class Decoder {
     if (in.src_reg == BPF_PSEUDO_FUNC) {
       const int64_t target = static_cast<int64_t>(i) + 1 + in.imm;
       if (target < 0 || target >= static_cast<int64_t>(insns_.size()))
-        return fail(i, format("callback target %lld is out of range", static_cast<long long>(target)));
+        return fail(i, base::strprintf("callback target %lld is out of range", static_cast<long long>(target)));
       code_.callbacks.push_back(std::make_unique<InterpCallback>(&code_, &code_.insns[target], opts_));
       value = reinterpret_cast<uint64_t>(static_cast<const Callback*>(code_.callbacks.back().get()));
     }

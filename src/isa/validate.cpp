@@ -5,11 +5,11 @@
 #include "isa/validate.h"
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 #include <vector>
 
 #include "isa/opcode_table.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::isa {
 namespace {
@@ -17,17 +17,8 @@ namespace {
 // The kernel's BPF_COMPLEXITY_LIMIT_INSNS: the most instructions a program may have.
 constexpr size_t kMaxInsns = 1'000'000;
 
-[[gnu::format(printf, 1, 2)]] std::string format(const char* fmt, ...) {
-  char buf[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return buf;
-}
-
 Error insn_error(size_t idx, const std::string& msg) {
-  return Error(-EINVAL, format("invalid insn %zu: ", idx) + msg);
+  return Error(-EINVAL, base::strprintf("invalid insn %zu: ", idx) + msg);
 }
 
 bool gate_open(Gate g, const ValidateOptions& opts) {
@@ -56,25 +47,25 @@ std::string check_field(const OpcodeInfo& info, const FieldSpec& spec, const cha
   const int cpu = static_cast<int>(opts.cpu);
   switch (spec.rule) {
     case FieldRule::Zero:
-      if (value != 0) return format("%s uses reserved fields (%s=%d)", info.family, field, value);
+      if (value != 0) return base::strprintf("%s uses reserved fields (%s=%d)", info.family, field, value);
       return {};
     case FieldRule::Any:
       return {};
     case FieldRule::Reg:
     case FieldRule::RegWrite:
       // Registers are 4-bit fields, so 11..15 fit the encoding but name nothing.
-      if (value >= kNumRegs) return format("R%d is invalid", value);
+      if (value >= kNumRegs) return base::strprintf("R%d is invalid", value);
       if (spec.rule == FieldRule::RegWrite && value == kFramePointer) return "frame pointer is read only";
       return {};
     case FieldRule::OneOf: {
       const AllowedValue* v = spec.find(value);
       if (!v) {
-        if (spec.bad_value_fmt) return format(spec.bad_value_fmt, value);
-        return format("%s uses reserved fields (%s=%d)", info.family, field, value);
+        if (spec.bad_value_fmt) return base::strprintf(spec.bad_value_fmt, value);
+        return base::strprintf("%s uses reserved fields (%s=%d)", info.family, field, value);
       }
-      if (!gate_open(v->gate, opts)) return format("%s (%s %s=%d)", gate_message(v->gate), info.mnemonic, field, value);
+      if (!gate_open(v->gate, opts)) return base::strprintf("%s (%s %s=%d)", gate_message(v->gate), info.mnemonic, field, value);
       if (v->cpu > cpu)
-        return format("%s with %s=%d requires cpu v%d (validating for v%d)", info.mnemonic, field, value, v->cpu, cpu);
+        return base::strprintf("%s with %s=%d requires cpu v%d (validating for v%d)", info.mnemonic, field, value, v->cpu, cpu);
       *matched = v;
       return {};
     }
@@ -86,11 +77,11 @@ std::string check_field(const OpcodeInfo& info, const FieldSpec& spec, const cha
 Error check_insn(const Insn& insn, size_t idx, const ValidateOptions& opts) {
   const OpcodeInfo& info = opcode_info(insn.code);
   if (info.kind == OpKind::Invalid)
-    return insn_error(idx, info.family ? std::string(info.family) : format("unknown opcode %02x", insn.code));
+    return insn_error(idx, info.family ? std::string(info.family) : base::strprintf("unknown opcode %02x", insn.code));
   if (!gate_open(info.gate, opts))
-    return insn_error(idx, format("%s uses reserved fields (%s)", info.family, gate_message(info.gate)));
+    return insn_error(idx, base::strprintf("%s uses reserved fields (%s)", info.family, gate_message(info.gate)));
   if (info.cpu > static_cast<int>(opts.cpu))
-    return insn_error(idx, format("%s (opcode %02x) requires cpu v%d (validating for v%d)", info.mnemonic, insn.code,
+    return insn_error(idx, base::strprintf("%s (opcode %02x) requires cpu v%d (validating for v%d)", info.mnemonic, insn.code,
                                   info.cpu, static_cast<int>(opts.cpu)));
   const AllowedValue* matched[4] = {};
   const struct {
@@ -129,7 +120,7 @@ Error scan(std::span<const Insn> insns, const ValidateOptions& opts, std::vector
     if (is_pseudo_call(insn) || is_pseudo_func(insn)) {
       const int64_t target = static_cast<int64_t>(i) + 1 + insn.imm;
       if (target < 0 || target >= static_cast<int64_t>(n))
-        return insn_error(i, format("call to invalid destination (insn %lld)", static_cast<long long>(target)));
+        return insn_error(i, base::strprintf("call to invalid destination (insn %lld)", static_cast<long long>(target)));
       marks[target] |= kSubprogStart;
     }
     if (is_lddw(insn)) {
@@ -151,7 +142,7 @@ Error check_flow(std::span<const Insn> insns, const std::vector<uint8_t>& marks)
   std::vector<size_t> starts;
   for (size_t i = 0; i < n; ++i) {
     if (!(marks[i] & kSubprogStart)) continue;
-    if (marks[i] & kSecondHalf) return insn_error(i, format("call into the middle of ldimm64 insn %zu", i - 1));
+    if (marks[i] & kSecondHalf) return insn_error(i, base::strprintf("call into the middle of ldimm64 insn %zu", i - 1));
     starts.push_back(i);
   }
   starts.push_back(n);
@@ -163,9 +154,9 @@ Error check_flow(std::span<const Insn> insns, const std::vector<uint8_t>& marks)
       if (!is_jump_kind(opcode_info(insn.code).kind)) continue;
       const int64_t target = jump_target(insn, static_cast<int64_t>(i));
       if (target < static_cast<int64_t>(begin) || target >= static_cast<int64_t>(end))
-        return Error(-EINVAL, format("jump out of range from insn %zu to %lld", i, static_cast<long long>(target)));
+        return Error(-EINVAL, base::strprintf("jump out of range from insn %zu to %lld", i, static_cast<long long>(target)));
       if (marks[target] & kSecondHalf)
-        return Error(-EINVAL, format("jump into the middle of ldimm64 insn %lld (from insn %zu)",
+        return Error(-EINVAL, base::strprintf("jump into the middle of ldimm64 insn %lld (from insn %zu)",
                                      static_cast<long long>(target - 1), i));
     }
     // The last slot of a subprogram that ends in an LDDW is that LDDW's upper half.
@@ -181,7 +172,7 @@ Error check_flow(std::span<const Insn> insns, const std::vector<uint8_t>& marks)
 Error validate_program(std::span<const Insn> insns, const ValidateOptions& opts) {
   if (insns.empty()) return Error(-EINVAL, "program has no instructions");
   if (insns.size() > kMaxInsns)
-    return Error(-E2BIG, format("program has %zu insns, more than the limit of %zu", insns.size(), kMaxInsns));
+    return Error(-E2BIG, base::strprintf("program has %zu insns, more than the limit of %zu", insns.size(), kMaxInsns));
   std::vector<uint8_t> marks(insns.size(), 0);
   marks[0] = kSubprogStart;
   if (Error err = scan(insns, opts, marks)) return err;

@@ -88,18 +88,7 @@ long ArrayMap::sys_update(const void* key, const void* value, uint64_t flags) {
 }
 
 long ArrayMap::get_next_key(const void* key, void* next_key) {
-  const uint32_t max = spec().max_entries;
-  const uint32_t index = key ? detail::read_index(key) : UINT32_MAX;
-  uint32_t next;
-  if (index >= max) {
-    next = 0;  // no key or a key out of range restarts from the first index
-  } else if (index == max - 1) {
-    return -ENOENT;
-  } else {
-    next = index + 1;
-  }
-  std::memcpy(next_key, &next, sizeof(next));
-  return 0;
+  return detail::index_get_next_key(spec().max_entries, key, next_key);
 }
 
 size_t ArrayMap::sys_value_size() const { return percpu_ ? size_t{stride_} * ncpu_ : spec().value_size; }

@@ -165,4 +165,14 @@ inline uint32_t read_index(const void* key) {
   return idx;
 }
 
+/// get_next_key of the maps whose keys are the indexes [0, max): no key, or one
+/// out of range, restarts from index 0; -ENOENT after the last.
+inline long index_get_next_key(uint32_t max, const void* key, void* next_key) {
+  const uint32_t index = key ? read_index(key) : UINT32_MAX;
+  if (index < max && index == max - 1) return -ENOENT;
+  const uint32_t next = index >= max ? 0 : index + 1;
+  std::memcpy(next_key, &next, sizeof(next));
+  return 0;
+}
+
 }  // namespace hostbpf::maps::detail

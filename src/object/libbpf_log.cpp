@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "base/strprintf.h"
+
 namespace hostbpf::object {
 
 namespace {
@@ -19,9 +21,8 @@ struct LibbpfSink {
     LibbpfCapture* cap = tls_capture;
     if (!cap) return previous_print ? previous_print(level, fmt, args) : 0;
     if (level == LIBBPF_DEBUG) return 0;
-    char buf[512];
-    int n = vsnprintf(buf, sizeof buf, fmt, args);
-    std::string msg(buf, n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+    std::string msg = base::vstrprintf(fmt, args);
+    const int n = static_cast<int>(msg.size());
     if (msg.starts_with("libbpf: ")) msg.erase(0, 8);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     if (!msg.empty()) cap->last_ = std::move(msg);

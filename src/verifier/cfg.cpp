@@ -6,25 +6,12 @@
 #include "verifier/cfg.h"
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 
 #include "verifier/structure_stages.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::verifier {
-
-namespace structure {
-
-std::string format(const char* fmt, ...) {
-  char buf[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return buf;
-}
-
-}  // namespace structure
 
 namespace {
 
@@ -36,7 +23,7 @@ Error check_size(std::span<const isa::Insn> insns) {
   if (insns.empty()) return Error(-EINVAL, "program has no instructions");
   if (insns.size() > kMaxInsns)
     return Error(-E2BIG,
-                 structure::format("program has %zu insns, more than the limit of %zu", insns.size(), kMaxInsns));
+                 base::strprintf("program has %zu insns, more than the limit of %zu", insns.size(), kMaxInsns));
   return {};
 }
 

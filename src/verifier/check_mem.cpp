@@ -75,11 +75,11 @@ int check_map_access_type(Env& env, const RegState& reg, int64_t off, int64_t si
 
 }  // namespace
 
-int check_ptr_off_reg(Env& env, const RegState& reg, int regno) {
+int check_ptr_off_reg(Env& env, const RegState& reg, int regno, bool fixed_off_ok) {
   if (reg.off < 0)
     return env.reject(-EACCES, "negative offset %s ptr R%d off=%d disallowed", reg_type_str(reg).c_str(), regno,
                       reg.off);
-  if (reg.off)
+  if (!fixed_off_ok && reg.off)
     return env.reject(-EACCES, "dereference of modified %s ptr R%d off=%d disallowed", reg_type_str(reg).c_str(), regno, reg.off);
   if (!tnum_is_const(reg.var.var_off) || reg.var.var_off.value)
     return env.reject(-EACCES, "variable %s access var_off=%s disallowed", reg_type_str(reg).c_str(),

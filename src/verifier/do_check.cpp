@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/strprintf.h"
 #include "verifier/env.h"
 #include "verifier/liveness.h"
 
@@ -19,22 +20,18 @@ Env::Env(const VerifyInput& input, const ProgramStructure& structure)
 }
 
 void Env::verbose(const char* fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  const int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+  log += base::vstrprintf(fmt, ap);
   va_end(ap);
-  if (n > 0) log.append(buf, static_cast<size_t>(n) < sizeof buf ? static_cast<size_t>(n) : sizeof buf - 1);
 }
 
 int Env::reject(int err, const char* fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  error_msg = base::vstrprintf(fmt, ap);
   va_end(ap);
-  error_msg = buf;
-  log += buf;
+  log += error_msg;
   log += '\n';
   return err;
 }

@@ -134,7 +134,9 @@ int check_atomic(Env& env, const isa::Insn& insn);
 int check_helper_mem_access(Env& env, int regno, int64_t size, bool write, bool zero_size_allowed);
 /// __check_ptr_off_reg: a pointer used unmodified (ctx): "negative offset
 /// ..." / "dereference of modified ..." / "variable ... access" otherwise.
-int check_ptr_off_reg(Env& env, const RegState& reg, int regno);
+/// With `fixed_off_ok`, a constant positive offset is allowed (kfunc
+/// arguments pointing into a struct).
+int check_ptr_off_reg(Env& env, const RegState& reg, int regno, bool fixed_off_ok = false);
 
 // ---- ctx_layout.h ----
 

@@ -43,35 +43,22 @@ bool is_prog_ctx_type(uint32_t prog_type, std::string_view name) {
   }
 }
 
-// __check_ptr_off_reg.
-int check_ptr_off(Env& env, const RegState& reg, int regno, bool fixed_off_ok) {
-  if (reg.off < 0)
-    return env.reject(-EACCES, "negative offset %s ptr R%d off=%d disallowed", reg_type_str(reg).c_str(), regno, reg.off);
-  if (!fixed_off_ok && reg.off)
-    return env.reject(-EACCES, "dereference of modified %s ptr R%d off=%d disallowed", reg_type_str(reg).c_str(), regno,
-                      reg.off);
-  if (!tnum_is_const(reg.var.var_off) || reg.var.var_off.value)
-    return env.reject(-EACCES, "variable %s access var_off=%s disallowed", reg_type_str(reg).c_str(),
-                      tnum_str(reg.var.var_off).c_str());
-  return 0;
-}
-
 // check_func_arg_reg_off for a kfunc argument.
 int check_arg_reg_off(Env& env, const RegState& reg, int regno, bool release_arg) {
   if (release_arg) {
     if (reg.off)
       return env.reject(-EINVAL, "R%d must have zero offset when passed to release func or trusted arg to kfunc",
                         regno);
-    return check_ptr_off(env, reg, regno, false);
+    return check_ptr_off_reg(env, reg, regno, false);
   }
   switch (reg.type) {
     case RegType::Stack: case RegType::Packet: case RegType::PacketMeta: case RegType::MapKey:
     case RegType::MapValue: case RegType::Mem: case RegType::Buf:
       return 0;
     case RegType::BtfId:
-      return check_ptr_off(env, reg, regno, true);
+      return check_ptr_off_reg(env, reg, regno, true);
     default:
-      return check_ptr_off(env, reg, regno, false);
+      return check_ptr_off_reg(env, reg, regno, false);
   }
 }
 

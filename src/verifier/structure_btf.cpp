@@ -6,6 +6,7 @@
 // every call). Without it, subprograms may not tail-call or use LD_ABS: their
 // return type would be unknown.
 #include "verifier/structure_stages.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::verifier::structure {
 
@@ -61,19 +62,19 @@ Error check_func_info_early(std::span<const object::FuncInfo> func_info, const s
   for (size_t i = 0; i < func_info.size(); ++i) {
     const object::FuncInfo& rec = func_info[i];
     if (i == 0 && rec.insn_off != 0)
-      return Error(-EINVAL, format("nonzero insn_off %u for the first func info record", rec.insn_off));
+      return Error(-EINVAL, base::strprintf("nonzero insn_off %u for the first func info record", rec.insn_off));
     if (i != 0 && rec.insn_off <= prev)
-      return Error(-EINVAL, format("same or smaller insn offset (%u) than previous func info record (%u)",
+      return Error(-EINVAL, base::strprintf("same or smaller insn offset (%u) than previous func info record (%u)",
                                    rec.insn_off, prev));
     prev = rec.insn_off;
     if (!btf) continue;
     const struct btf_type* t = btf__type_by_id(btf, rec.type_id);
     if (!t || !btf_is_func(t))
-      return Error(-EINVAL, format("invalid type id %d in func info", static_cast<int>(rec.type_id)));
+      return Error(-EINVAL, base::strprintf("invalid type id %d in func info", static_cast<int>(rec.type_id)));
     // The kernel fails here without a message (BTF load already checked it).
     const struct btf_type* proto = btf__type_by_id(btf, t->type);
     if (!proto || !btf_is_func_proto(proto))
-      return Error(-EINVAL, format("func info type id %u has no function prototype", rec.type_id));
+      return Error(-EINVAL, base::strprintf("func info type id %u has no function prototype", rec.type_id));
   }
   return {};
 }

@@ -17,6 +17,7 @@
 // callback re-arming itself: legal, and left to the same later checks.
 #include "verifier/structure_insn.h"
 #include "verifier/structure_stages.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::verifier::structure {
 
@@ -61,7 +62,7 @@ class CfgWalk {
   Step push_insn(uint32_t t, int64_t w, Label e, Via via) {
     if (state_[t] >= (kDiscovered | e)) return Step::Done;
     if (w < 0 || w >= static_cast<int64_t>(insns_.size())) {
-      error_ = Error(-EINVAL, format("jump out of range from insn %u to %lld", t, static_cast<long long>(w)));
+      error_ = Error(-EINVAL, base::strprintf("jump out of range from insn %u to %lld", t, static_cast<long long>(w)));
       return Step::Fail;
     }
     if (e == kBranch) mark_prune_and_jmp(w);  // branch targets are where states meet
@@ -139,9 +140,9 @@ class CfgWalk {
   // upper half of an LDDW (that slot is never pushed otherwise).
   Error check_all_explored() const {
     for (size_t i = 0; i < insns_.size(); ++i) {
-      if (state_[i] != kExplored) return Error(-EINVAL, format("unreachable insn %zu", i));
+      if (state_[i] != kExplored) return Error(-EINVAL, base::strprintf("unreachable insn %zu", i));
       if (!isa::is_lddw(insns_[i])) continue;
-      if (state_[i + 1] != 0) return Error(-EINVAL, format("jump into the middle of ldimm64 insn %zu", i));
+      if (state_[i + 1] != 0) return Error(-EINVAL, base::strprintf("jump into the middle of ldimm64 insn %zu", i));
       ++i;
     }
     return {};

@@ -17,12 +17,12 @@
 #include <tuple>
 
 #include "verifier/structure_stages.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::verifier {
 
 namespace {
 
-using structure::format;
 
 class StackWalk {
  public:
@@ -48,17 +48,17 @@ class StackWalk {
     // A tail call unwinds its own frame but not its callers': 33 of them on
     // top of a deep caller stack would overflow (the kernel limits it to 8k).
     if (idx != 0 && ps_.subprogs[idx].has_tail_call && caller_stack >= kMaxStackBeforeTailCall)
-      return Error(-EACCES, format("tail_calls are not allowed when call stack of previous frames is %d bytes. "
+      return Error(-EACCES, base::strprintf("tail_calls are not allowed when call stack of previous frames is %d bytes. "
                                    "Too large",
                                    caller_stack));
     const int32_t stack = caller_stack + rounded_frame_size(depth_[idx], rounding_);
     if (stack > isa::kMaxBpfStack)
-      return Error(-EACCES, format("combined stack size of %d calls is %d. Too large", frame + 1, stack));
+      return Error(-EACCES, base::strprintf("combined stack size of %d calls is %d. Too large", frame + 1, stack));
     for (const CallSite& call : ps_.calls_of(idx)) {
       // Taking an async callback's address does not run it on this stack.
       if (async_[call.callee] && call.kind == CallKind::FuncRef) continue;
       if (frame + 1 >= isa::kMaxCallFrames)
-        return Error(-E2BIG, format("the call stack of %d frames is too deep !", frame + 1));
+        return Error(-E2BIG, base::strprintf("the call stack of %d frames is too deep !", frame + 1));
       if (!explored_.emplace(call.callee, frame + 1, stack).second) continue;
       if (Error err = walk(call.callee, frame + 1, stack)) return err;
     }
@@ -84,11 +84,11 @@ int32_t rounded_frame_size(int32_t stack_depth, StackRounding rounding) {
 Error check_stack_depth(const ProgramStructure& structure, std::span<const int32_t> stack_depth,
                         const StackDepthOptions& opts) {
   if (stack_depth.size() != structure.subprogs.size())
-    return Error(-EFAULT, format("verifier bug: stack depths for %zu subprogs, the program has %zu",
+    return Error(-EFAULT, base::strprintf("verifier bug: stack depths for %zu subprogs, the program has %zu",
                                  stack_depth.size(), structure.subprogs.size()));
   for (size_t i = 0; i < stack_depth.size(); ++i)
     if (stack_depth[i] < 0 || stack_depth[i] > UINT16_MAX)  // the kernel's u16 stack_depth
-      return Error(-EFAULT, format("verifier bug: subprog %zu has stack depth %d", i, stack_depth[i]));
+      return Error(-EFAULT, base::strprintf("verifier bug: subprog %zu has stack depth %d", i, stack_depth[i]));
   return StackWalk(structure, stack_depth, opts).run();
 }
 

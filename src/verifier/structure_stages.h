@@ -11,13 +11,11 @@
 #include "isa/insn.h"
 #include "object/object_spec.h"
 #include "verifier/cfg.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::verifier::structure {
 
 using Insns = std::span<const isa::Insn>;
-
-/// printf into a std::string; messages are short.
-[[gnu::format(printf, 1, 2)]] std::string format(const char* fmt, ...);
 
 /// add_subprog_and_kfunc: subprogram starts (insn 0 and every BPF_PSEUDO_CALL /
 /// BPF_PSEUDO_FUNC target), sorted, with their ends; who is called and who is a

@@ -11,6 +11,7 @@
 
 #include "verifier/structure_insn.h"
 #include "verifier/structure_stages.h"
+#include "base/strprintf.h"
 
 namespace hostbpf::verifier::structure {
 
@@ -62,7 +63,7 @@ Error check_subprog_insn(Insns insns, size_t i, Subprog& s) {
   if (f.flow == Flow::Exit) s.exit_idx = static_cast<int32_t>(i);
   if (f.flow == Flow::CondJump || f.flow == Flow::Goto) {
     if (f.target < s.start || f.target >= s.end)
-      return Error(-EINVAL, format("jump out of range from insn %zu to %lld", i, static_cast<long long>(f.target)));
+      return Error(-EINVAL, base::strprintf("jump out of range from insn %zu to %lld", i, static_cast<long long>(f.target)));
   }
   // The last slot must not fall through into the next subprogram (nor off the
   // end of the program). An LDDW's upper half never qualifies.
