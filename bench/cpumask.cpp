@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "bench/bpf/kfunc_params.h"
-#include "issue4.h"
+#include "syscall_benchmarks.h"
 #include "kfunc/cpumask.h"
 
 namespace bench {

@@ -17,7 +17,7 @@
 
 #include "bench/bpf/bench_params.h"
 #include "bench/bpf/kfunc_params.h"
-#include "issue4.h"
+#include "syscall_benchmarks.h"
 
 namespace bench {
 namespace {

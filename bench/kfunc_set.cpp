@@ -18,7 +18,7 @@
 
 #include "btf/builder.h"
 #include "btf/host_types.h"
-#include "issue4.h"
+#include "syscall_benchmarks.h"
 #include "kfunc/kfunc_set.h"
 
 namespace bench {

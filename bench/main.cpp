@@ -2,7 +2,7 @@
 // in one run: "<workload>/<engine>".
 #include <benchmark/benchmark.h>
 
-#include "issue4.h"
+#include "syscall_benchmarks.h"
 #include "workloads.h"
 
 namespace bench {

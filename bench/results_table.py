@@ -8,7 +8,7 @@ Run-time figures are the "per_item" counter in ns: per run (trivial), per loop
 iteration (compute), per map operation (lookups; lookup+update pairs for
 hash_update). Verification figures ("verify/<workload>/<engine>") are the wall
 time per verification in µs (kernel: its log's "verification time") and the
-counter processed_insns. The issue-4 tables (kfunc calls, kfunc ID sets,
+counter processed_insns. The kfunc tables (kfunc calls, kfunc ID sets,
 bpf_cpumask create+release) follow when the run has those benchmarks.
 """
 import json
@@ -162,7 +162,7 @@ def cell(per, cv, errors, key):
     return fmt(per.get(key))
 
 
-def print_issue4(per, cv, errors):
+def print_kfunc_tables(per, cv, errors):
     names = set(KFUNC_CALL_ROWS) | {"kfunc_set", "cpumask"}
     if not any(k[0] in names for k in list(per) + list(errors)):
         return
@@ -204,7 +204,7 @@ def main():
     if any(k[0] in UNITS for k in list(per) + list(errors)):
         print_workloads(per, cv, errors)
     print_verification(load_verification(sys.argv[1]))
-    print_issue4(per, cv, errors)
+    print_kfunc_tables(per, cv, errors)
 
 
 def print_workloads(per, cv, errors):

@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [extra Google Benchmark flags, e.g. --benchmark_filter=compute]
 #
-# The issue-4 benchmarks alone: bench/run.sh --benchmark_filter='kfunc|cpumask'
+# The kfunc and cpumask benchmarks alone: bench/run.sh --benchmark_filter='kfunc|cpumask'
 #
 # Environment: BUILD_DIR (default build-bench), OUT (default $BUILD_DIR/bench/results.json),
 # MIN_TIME seconds per benchmark (default 0.3), REPS repetitions (default 5; the

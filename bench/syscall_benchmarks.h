@@ -1,4 +1,4 @@
-// The issue-4 benchmarks (kfuncs and the cpumask library), registered after
+// The benchmarks of syscall programs (kfuncs and the cpumask library), registered after
 // the workload x engine table of main.cpp: "kfunc_call*/<engine>",
 // "kfunc_set/<case>" and "cpumask/<engine>".
 //

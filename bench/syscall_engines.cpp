@@ -1,4 +1,4 @@
-// Engines for syscall programs (issue4.h): hostbpf's Program::run, and the
+// Engines for syscall programs (syscall_benchmarks.h): hostbpf's Program::run, and the
 // kernel's BPF_PROG_TEST_RUN timed from userspace.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "issue4.h"
+#include "syscall_benchmarks.h"
 
 namespace bench {
 namespace {

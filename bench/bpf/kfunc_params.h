@@ -1,4 +1,4 @@
-// Parameters of the issue-4 benchmarks (kfunc calls, the cpumask library),
+// Parameters of the kfunc benchmarks (kfunc calls, the cpumask library),
 // shared by the BPF programs and their native C++ twins. Plain C only.
 #pragma once
 
