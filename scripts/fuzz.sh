@@ -23,7 +23,14 @@ secs=${1:-60}
 shift || true
 build=${FUZZ_BUILD:-build-fuzz}
 scripts/setup.sh
-CC=clang-19 CXX=clang++-19 scripts/build.sh "$build" -DHOSTBPF_FUZZ=ON -DHOSTBPF_SANITIZE=address -DHOSTBPF_BENCH=OFF >/dev/null
+# The corpora are seeded with the BPF objects and BTF files of a test build.
+# When the ordinary build tree has them (CI builds it first), only the fuzzers
+# are built here; otherwise this tree builds everything, seeds included.
+seeds=${FUZZ_SEEDS:-build}
+targets=fuzzers
+if [ ! -d "$seeds/tests" ] || [ ! -d "$seeds/examples" ]; then seeds=$build; targets=; fi
+TARGETS=$targets CC=clang-19 CXX=clang++-19 scripts/build.sh "$build" -DHOSTBPF_FUZZ=ON -DHOSTBPF_SANITIZE=address \
+  -DHOSTBPF_BENCH=OFF >/dev/null
 mkdir -p "$build"/crashes
 status=0
 for f in "$build"/fuzz/fuzz_*; do
@@ -33,24 +40,24 @@ for f in "$build"/fuzz/fuzz_*; do
   corpus=$build/corpus-$name
   mkdir -p "$corpus"
   if [ "$name" = fuzz_object ] || [ "$name" = fuzz_load ]; then
-    find "$build"/tests "$build"/examples -name '*.bpf.o' -exec cp -n {} "$corpus/" \;
+    find "$seeds"/tests "$seeds"/examples -name '*.bpf.o' -exec cp -n {} "$corpus/" \;
   fi
   # Raw BTF made by pahole (tests/btf) seeds the BTF parser, and recipes for
-  # chains of nested types (fuzz/fuzz_btf.cpp) at, past and far past the
-  # kernel's resolve depth of 32: structs both ways, a mix of structs,
+  # chains of nested types (fuzz/fuzz_btf.cpp) at, past and far past (2048,
+  # the recipes' cap) the kernel's resolve depth of 32: structs both ways, a mix of structs,
   # modifiers, typedefs and arrays, pointers to prototypes, and mutated ones.
   if [ "$name" = fuzz_btf ]; then
-    find "$build"/tests -name '*.btf' -exec cp -n {} "$corpus/" \;
+    find "$seeds"/tests -name '*.btf' -exec cp -n {} "$corpus/" \;
     seed() { printf "$2" >"$corpus/chain-$1"; }
     seed struct32 '\xf1\x20\x00\x00\x00'
     seed struct33 '\xf1\x21\x00\x00\x00'
     seed struct33-inner-first '\xf0\x21\x00\x00\x00'
-    seed struct200000 '\xf3\x50\xc3\x00\x00'
-    seed struct200000-inner-first '\xf2\x50\xc3\x00\x00'
+    seed struct2048 '\xf1\x00\x08\x00\x00'
+    seed struct2048-inner-first '\xf0\x00\x08\x00\x00'
     seed mixed33 '\xf1\x21\x00\x05\x00\x03\x02\x05\x01\x04'
-    seed mixed100000 '\xf2\xa8\x61\x05\x00\x03\x02\x05\x01\x04'
+    seed mixed2048 '\xf0\x00\x08\x05\x00\x03\x02\x05\x01\x04'
     seed ptr-proto256 '\xf1\x00\x01\x01\x06\x07'
-    seed ptr-proto200000 '\xf3\x50\xc3\x01\x06\x07'
+    seed ptr-proto2048 '\xf1\x00\x08\x01\x06\x07'
     seed struct32-mutated '\xf1\x20\x00\x00\x00\x1c\x00\xff\x40\x00\x01'
   fi
   # fuzz_verifier's inputs are decisions: short ones make short programs, so
