@@ -6,7 +6,7 @@
 #include <climits>
 #include <cstring>
 
-#include "asm.h"
+#include "../isa/asm.h"
 #include "exec/executable.h"
 #include "isa/validate.h"
 

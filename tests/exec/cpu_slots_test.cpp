@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "asm.h"
+#include "../isa/asm.h"
 #include "base/cpu.h"
 #include "exec/executable.h"
 

@@ -3,7 +3,7 @@
 // after it; and runs nest, as when a helper runs another program.
 #include <gtest/gtest.h>
 
-#include "asm.h"
+#include "../isa/asm.h"
 #include "base/cpu.h"
 #include "base/rcu.h"
 #include "exec/executable.h"

@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "asm.h"
+#include "../isa/asm.h"
 #include "base/cpu.h"
 #include "exec/executable.h"
 #include "isa/validate.h"

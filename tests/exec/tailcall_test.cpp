@@ -3,7 +3,7 @@
 // interpreted program, and into a program of another executor.
 #include <gtest/gtest.h>
 
-#include "asm.h"
+#include "../isa/asm.h"
 #include "exec/executable.h"
 #include "isa/validate.h"
 #include "maps/prog_array.h"
