@@ -18,14 +18,6 @@
 namespace hostbpf::cli {
 namespace {
 
-const char* kind_name(uint16_t kind) {
-  static const char* names[] = {"UNKN",    "INT",      "PTR",   "ARRAY",    "STRUCT",   "UNION",
-                                "ENUM",    "FWD",      "TYPEDEF", "VOLATILE", "CONST",  "RESTRICT",
-                                "FUNC",    "FUNC_PROTO", "VAR", "DATASEC",  "FLOAT",    "DECL_TAG",
-                                "TYPE_TAG", "ENUM64"};
-  return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "UNKN";
-}
-
 std::string name_of(const struct btf* btf, uint32_t off) {
   const char* n = btf__name_by_offset(btf, off);
   return n && *n ? fmt::format("'{}'", n) : "'(anon)'";
@@ -42,7 +34,7 @@ const char* linkage_name(int l) {
 
 void dump_raw_type(const struct btf* btf, uint32_t id, const struct btf_type* t) {
   const uint16_t kind = btf_kind(t);
-  std::string line = fmt::format("[{}] {} {}", id, kind_name(kind), name_of(btf, t->name_off));
+  std::string line = fmt::format("[{}] {} {}", id, btf::kind_name(kind), name_of(btf, t->name_off));
   const uint16_t vlen = btf_vlen(t);
   switch (kind) {
     case BTF_KIND_INT: {
@@ -112,7 +104,7 @@ void dump_raw_type(const struct btf* btf, uint32_t id, const struct btf_type* t)
       for (uint16_t i = 0; i < vlen; i++) {
         const struct btf_type* vt = btf__type_by_id(btf, v[i].type);
         std::cout << fmt::format("\ttype_id={} offset={} size={} ({} {})\n", v[i].type, v[i].offset, v[i].size,
-                                 vt ? kind_name(btf_kind(vt)) : "UNKN", vt ? name_of(btf, vt->name_off) : "'?'");
+                                 vt ? btf::kind_name(btf_kind(vt)) : "UNKNOWN", vt ? name_of(btf, vt->name_off) : "'?'");
       }
       return;
     }

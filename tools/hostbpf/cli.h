@@ -14,6 +14,16 @@ namespace hostbpf::cli {
 bool parse_hex(const std::string& text, std::vector<uint8_t>* out, std::string* error);
 std::string to_hex(const uint8_t* p, size_t n);
 
+/// A test run's buffers from --ctx-hex / --ctx-file / --data-hex, and the one
+/// place that turns them into TestRunOptions (outputs sized like the inputs).
+struct TestRunInput {
+  std::vector<uint8_t> ctx, data, ctx_out, data_out;
+  /// False, with the error printed (naming the option), on bad hex or an
+  /// unreadable --ctx-file; an empty argument leaves its buffer empty.
+  bool parse(const std::string& ctx_hex, const std::string& ctx_file, const std::string& data_hex);
+  TestRunOptions options(uint32_t repeat);
+};
+
 /// Opens and loads OBJ, printing the error (and log) to stderr on failure.
 bool open_and_load(Runtime& rt, const std::string& path, Object* out, const LoadOptions& opts = {});
 /// Set by --unsafe-skip-verification: every load skips the verifier.

@@ -49,19 +49,9 @@ int map_dump(const std::string& path, const std::string& name, const std::string
   if (!after.empty()) {
     Program prog;
     if (!pick_program(obj, after, &prog)) return 1;
-    std::vector<uint8_t> ctx, data;
-    std::string err;
-    if (!parse_hex(ctx_hex, &ctx, &err) || !parse_hex(data_hex, &data, &err)) {
-      std::cerr << "hostbpf: --ctx-hex/--data-hex: " << err << "\n";
-      return 2;
-    }
-    TestRunOptions o;
-    o.ctx_in = ctx.empty() ? nullptr : ctx.data();
-    o.ctx_size_in = ctx.size();
-    o.data_in = data.empty() ? nullptr : data.data();
-    o.data_size_in = data.size();
-    o.repeat = repeat;
-    auto r = prog.test_run(o);
+    TestRunInput in;
+    if (!in.parse(ctx_hex, "", data_hex)) return 2;
+    auto r = prog.test_run(in.options(repeat));
     if (!r) {
       std::cerr << "hostbpf: " << r.error().message() << "\n";
       return 1;

@@ -3,7 +3,6 @@
 
 #include <iostream>
 
-#include "base/file.h"
 #include "cli.h"
 
 namespace hostbpf::cli {
@@ -25,24 +24,8 @@ RuntimeOptions cli_runtime_options() {
 int prog_run(const std::string& path, const std::string& name, const std::string& ctx_hex,
              const std::string& ctx_file, const std::string& data_hex, uint32_t repeat, bool json,
              const std::vector<std::string>& modules) {
-  std::vector<uint8_t> ctx, data;
-  std::string err;
-  if (!ctx_hex.empty() && !parse_hex(ctx_hex, &ctx, &err)) {
-    std::cerr << "hostbpf: --ctx-hex: " << err << "\n";
-    return 2;
-  }
-  if (!ctx_file.empty()) {
-    auto bytes = base::read_file(ctx_file);
-    if (!bytes.ok()) {
-      std::cerr << "hostbpf: --ctx-file: " << bytes.error().message() << "\n";
-      return 2;
-    }
-    ctx = std::move(*bytes);
-  }
-  if (!data_hex.empty() && !parse_hex(data_hex, &data, &err)) {
-    std::cerr << "hostbpf: --data-hex: " << err << "\n";
-    return 2;
-  }
+  TestRunInput in;
+  if (!in.parse(ctx_hex, ctx_file, data_hex)) return 2;
 
   Runtime rt(cli_runtime_options());
   Object obj;
@@ -50,17 +33,7 @@ int prog_run(const std::string& path, const std::string& name, const std::string
   if (!load_modules(rt, modules)) return 1;
   if (!open_and_load(rt, path, &obj) || !pick_program(obj, name, &prog)) return 1;
 
-  std::vector<uint8_t> ctx_out(ctx.size()), data_out(data.size());
-  TestRunOptions o;
-  o.ctx_in = ctx.empty() ? nullptr : ctx.data();
-  o.ctx_size_in = ctx.size();
-  o.ctx_out = ctx_out.empty() ? nullptr : ctx_out.data();
-  o.ctx_size_out = ctx_out.size();
-  o.data_in = data.empty() ? nullptr : data.data();
-  o.data_size_in = data.size();
-  o.data_out = data_out.empty() ? nullptr : data_out.data();
-  o.data_size_out = data_out.size();
-  o.repeat = repeat;
+  const TestRunOptions o = in.options(repeat);
   auto r = prog.test_run(o);
   if (!r) {
     std::cerr << "hostbpf: " << r.error().message() << "\n";
@@ -75,8 +48,9 @@ int prog_run(const std::string& path, const std::string& name, const std::string
   if (prog.type() == ProgType::Xdp && xdp_action_name(r->retval)) ret += fmt::format(" ({})", xdp_action_name(r->retval));
   std::cout << fmt::format("prog '{}' ({}): retval {}, duration {} ns, repeat {}\n", prog.name(), prog.section(), ret,
                            r->duration_ns, repeat);
-  if (!data.empty() && data_out != data) std::cout << "data_out: " << to_hex(data_out.data(), r->data_size_out) << "\n";
-  if (!ctx.empty() && ctx_out != ctx) std::cout << "ctx_out: " << to_hex(ctx_out.data(), r->ctx_size_out) << "\n";
+  if (!in.data.empty() && in.data_out != in.data)
+    std::cout << "data_out: " << to_hex(in.data_out.data(), r->data_size_out) << "\n";
+  if (!in.ctx.empty() && in.ctx_out != in.ctx) std::cout << "ctx_out: " << to_hex(in.ctx_out.data(), r->ctx_size_out) << "\n";
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <iostream>
 
+#include "base/file.h"
 #include "cli.h"
 
 namespace hostbpf::cli {
@@ -30,6 +31,43 @@ std::string to_hex(const uint8_t* p, size_t n) {
   std::string s;
   for (size_t i = 0; i < n; i++) s += fmt::format("{}{:02x}", i ? " " : "", p[i]);
   return s;
+}
+
+bool TestRunInput::parse(const std::string& ctx_hex, const std::string& ctx_file, const std::string& data_hex) {
+  std::string err;
+  if (!ctx_hex.empty() && !parse_hex(ctx_hex, &ctx, &err)) {
+    std::cerr << "hostbpf: --ctx-hex: " << err << "\n";
+    return false;
+  }
+  if (!ctx_file.empty()) {
+    auto bytes = base::read_file(ctx_file);
+    if (!bytes.ok()) {
+      std::cerr << "hostbpf: --ctx-file: " << bytes.error().message() << "\n";
+      return false;
+    }
+    ctx = std::move(*bytes);
+  }
+  if (!data_hex.empty() && !parse_hex(data_hex, &data, &err)) {
+    std::cerr << "hostbpf: --data-hex: " << err << "\n";
+    return false;
+  }
+  return true;
+}
+
+TestRunOptions TestRunInput::options(uint32_t repeat) {
+  ctx_out.assign(ctx.size(), 0);
+  data_out.assign(data.size(), 0);
+  TestRunOptions o;
+  o.ctx_in = ctx.empty() ? nullptr : ctx.data();
+  o.ctx_size_in = ctx.size();
+  o.ctx_out = ctx_out.empty() ? nullptr : ctx_out.data();
+  o.ctx_size_out = ctx_out.size();
+  o.data_in = data.empty() ? nullptr : data.data();
+  o.data_size_in = data.size();
+  o.data_out = data_out.empty() ? nullptr : data_out.data();
+  o.data_size_out = data_out.size();
+  o.repeat = repeat;
+  return o;
 }
 
 bool g_unsafe_skip_verification = false;
