@@ -395,6 +395,14 @@ class Runtime {
 /// first use: HOSTBPF_POSSIBLE_CPUS from the environment, else max(64, hardware threads).
 uint32_t possible_cpus();
 
+/// Prepares the calling thread to run programs: claims its CPU slot and
+/// registers it with RCU. A thread otherwise does both on its first run, and
+/// both may allocate or take a lock, so a thread that will run programs where
+/// neither is allowed (an async signal handler, a real-time loop) calls this
+/// first, outside that context. Idempotent. -EBUSY when every CPU slot is
+/// owned by another thread (see possible_cpus()).
+Error prepare_thread();
+
 /// Name of a map type, e.g. "hash" for BPF_MAP_TYPE_HASH.
 std::string map_type_name(uint32_t type);
 

@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <iterator>
 
+#include "base/cpu.h"
 #include "base/file.h"
+#include "base/rcu.h"
 #include "btf/builder.h"
 #include "btf/host_types.h"
 #include "kfunc/cpumask.h"
@@ -232,6 +234,15 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
 }
 
 void stop_program(uint64_t r0) { exec::request_exit(r0); }
+
+Error prepare_thread() {
+  if (current_cpu() == kNoCpu)
+    return Error(-EBUSY, fmt::format("no free CPU slot for this thread: all {} are owned by other threads "
+                                     "(HOSTBPF_POSSIBLE_CPUS)",
+                                     possible_cpus()));
+  rcu::ensure_registered();
+  return {};
+}
 
 std::string map_type_name(uint32_t type) {
   const char* n = maps::map_type_name(type);

@@ -10,7 +10,9 @@
 
 #include "../isa/asm.h"
 #include "base/cpu.h"
+#include "base/rcu.h"
 #include "exec/executable.h"
+#include "hostbpf/hostbpf.h"
 
 namespace hostbpf {
 namespace {
@@ -38,6 +40,21 @@ TEST(CpuSlots, ASecondThreadWithoutASlotGetsEbusy) {
   EXPECT_EQ(other, static_cast<uint64_t>(-EBUSY));
   EXPECT_EQ(other_calls, 0);  // the program did not run
   EXPECT_EQ((*e)->run(0), 2u);  // the first thread keeps its slot
+}
+
+// prepare_thread() does ahead of time what a first run would: the slot and
+// the RCU registration, or -EBUSY naming why there is none.
+TEST(CpuSlots, PrepareThreadClaimsTheSlotOrSaysWhyNot) {
+  ASSERT_FALSE(prepare_thread());  // this thread owns the only slot
+  EXPECT_FALSE(prepare_thread());  // and may ask again
+  EXPECT_NE(current_cpu(), kNoCpu);
+  EXPECT_NE(rcu::detail::tls_reader, nullptr);
+  Error other;
+  std::thread t([&] { other = prepare_thread(); });
+  t.join();
+  EXPECT_EQ(other.code(), -EBUSY);
+  EXPECT_NE(other.message().find("no free CPU slot for this thread: all 1 are owned"), std::string::npos)
+      << other.message();
 }
 
 }  // namespace
