@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <span>
 
-#include "hostbpf/error.h"
 #include "isa/insn.h"
 #include "verifier/verifier.h"
 

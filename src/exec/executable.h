@@ -118,7 +118,6 @@ class Executable : public maps::TailCallTarget {
   /// (hostbpf::Program::run, inline in the public header).
   Entry entry() const { return entry_; }
 
-  uint32_t prog_type() const { return compat_.prog_type; }
   const maps::ProgArrayOwner& compat() const override { return compat_; }
   /// True when run() enters through `entry`. Lets an executor recognise its own
   /// programs: the interpreter continues a tail call into another interpreted
