@@ -25,6 +25,9 @@ namespace bench {
 namespace {
 
 namespace k = hostbpf::kfunc;
+using hostbpf::ProgType;
+using hostbpf::kNumProgTypes;
+namespace prog_types = hostbpf::prog_types;
 
 constexpr size_t kFuncs = k::KfuncRegistry::kMaxPerHook;  // 256
 
@@ -60,18 +63,15 @@ const World& world() {
   return *w;
 }
 
-// Past every program type the kernel's hook table knows (the installed uapi
-// header's enum may be older than the kernel's).
-constexpr uint32_t kLastProgType = 64;
-
 // One program type for each hook but COMMON (the first that maps to it).
-std::vector<uint32_t> one_prog_type_per_hook() {
-  std::vector<uint32_t> types;
-  std::vector<bool> seen(k::kNumHooks, false);
-  seen[static_cast<int>(k::Hook::Common)] = true;
-  for (uint32_t t = 1; t <= kLastProgType; t++) {
-    const k::Hook h = k::hook_for_prog_type(t);
-    if (h != k::Hook::Max && !seen[static_cast<int>(h)]) {
+std::vector<ProgType> one_prog_type_per_hook() {
+  std::vector<ProgType> types;
+  std::vector<bool> seen(k::kNumKfuncHooks, false);
+  seen[static_cast<int>(k::KfuncHook::Common)] = true;
+  for (uint32_t v = 1; v < kNumProgTypes; v++) {
+    const ProgType t = static_cast<ProgType>(v);
+    const k::KfuncHook h = prog_types::kfunc_hook(t);
+    if (h != k::KfuncHook::Max && !seen[static_cast<int>(h)]) {
       seen[static_cast<int>(h)] = true;
       types.push_back(t);
     }
@@ -90,12 +90,12 @@ void register_256_per_hook(benchmark::State& state) {
   const World& w = world();
   if (!usable(state, w))
     return;
-  const std::vector<uint32_t> types = one_prog_type_per_hook();
+  const std::vector<ProgType> types = one_prog_type_per_hook();
   const k::KfuncIdSet set = w.set_of(0, kFuncs);
   for (auto _ : state) {
     k::KfuncRegistry reg;
     reg.add_owner(&w.host);
-    for (uint32_t t : types)
+    for (ProgType t : types)
       if (auto err = reg.register_kfunc_id_set(&w.host, t, set)) {
         state.SkipWithError(err.message().c_str());
         return;
@@ -117,7 +117,7 @@ void register_256_sets_of_1(benchmark::State& state) {
     k::KfuncRegistry reg;
     reg.add_owner(&w.host);
     for (const k::KfuncIdSet& s : sets)
-      if (auto err = reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_SYSCALL, s)) {
+      if (auto err = reg.register_kfunc_id_set(&w.host, ProgType::Syscall, s)) {
         state.SkipWithError(err.message().c_str());
         return;
       }
@@ -135,7 +135,7 @@ void lookup(benchmark::State& state, Where where) {
     return;
   k::KfuncRegistry reg;
   reg.add_owner(&w.host);
-  const uint32_t prog_type = where == Where::Common ? BPF_PROG_TYPE_UNSPEC : BPF_PROG_TYPE_SYSCALL;
+  const ProgType prog_type = where == Where::Common ? ProgType::Unspec : ProgType::Syscall;
   k::Filter filter;
   if (where == Where::HookFiltered)
     filter = [](const k::ProgInfo& prog, uint32_t) { return prog.sleepable ? -1 : 0; };
@@ -143,7 +143,7 @@ void lookup(benchmark::State& state, Where where) {
     state.SkipWithError(err.message().c_str());
     return;
   }
-  const k::ProgInfo prog{BPF_PROG_TYPE_SYSCALL, 0, false, "bench"};
+  const k::ProgInfo prog{ProgType::Syscall, 0, false, "bench"};
   for (auto _ : state) {
     for (uint32_t id : w.ids) {
       auto meta = reg.lookup(&w.host, id, prog);

@@ -316,7 +316,7 @@ void Gen::block(int n) {
 }
 
 void Gen::snippet() {
-  const bool xdp = out_.prog_type == BPF_PROG_TYPE_XDP;
+  const bool xdp = out_.prog_type == ProgType::Xdp;
   const bool calls = !no_calls_ && call_depth_ < 4 && funcs_.size() < 8;
   const bool nest = block_depth_ < 4;
   const int c = choose(std::array<int, 21>{
@@ -401,7 +401,7 @@ void Gen::scalar_source(int d) {
   const int c = choose(std::array<int, 4>{rc >= 0 ? 5 : 0, 3, 3, 2});
   switch (c) {
     case 0:
-      if (out_.prog_type == BPF_PROG_TYPE_XDP) {
+      if (out_.prog_type == ProgType::Xdp) {
         ldx(4, d, rc, 12 + 4 * static_cast<int32_t>(below(2)));  // ingress_ifindex, rx_queue_index
       } else {
         ldx(sz, d, rc, sz * static_cast<int32_t>(below(static_cast<uint32_t>(ctx_limit_ / sz))));
@@ -1647,7 +1647,7 @@ maps::MapSpec spec_of(const char* name, uint32_t type, uint32_t key, uint32_t va
 
 GeneratedProgram Gen::run() {
   out_.prog_type = o_.prog_type;
-  if (out_.prog_type == 0) out_.prog_type = chance(50) ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SYSCALL;
+  if (out_.prog_type == ProgType::Unspec) out_.prog_type = chance(50) ? ProgType::Xdp : ProgType::Syscall;
   static constexpr uint32_t kKeySizes[] = {4, 8, 1, 2, 12, 16, 4, 8};
   static constexpr uint32_t kEntries[] = {1, 2, 4, 8};
   auto vsize = [&] { return static_cast<uint32_t>(kValueSizes[below(std::size(kValueSizes))]); };

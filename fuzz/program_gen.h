@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "hostbpf/prog_type.h"
 #include "isa/insn.h"
 #include "maps/map.h"
 
@@ -56,14 +57,14 @@ enum MapSlot : int32_t {
 };
 
 struct GeneratedProgram {
-  uint32_t prog_type = 0;             // BPF_PROG_TYPE_SYSCALL or BPF_PROG_TYPE_XDP
+  ProgType prog_type = ProgType::Unspec;  // ProgType::Syscall or ProgType::Xdp
   std::vector<isa::Insn> insns;       // the loader's form: maps by index
   std::vector<maps::MapSpec> maps;    // indexed by MapSlot
   std::vector<std::string> features;  // snippet kinds it contains, for statistics
 };
 
 struct GenOptions {
-  uint32_t prog_type = 0;   // 0: chosen by the bytes
+  ProgType prog_type = ProgType::Unspec;  // Unspec: chosen by the bytes
   size_t max_insns = 320;   // soft limit: no new snippet starts beyond it
 };
 

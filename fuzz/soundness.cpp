@@ -174,7 +174,7 @@ Input make_input(const GeneratedProgram& g, uint32_t max_ctx_offset, ByteSource&
   Input x;
   x.seed = in.u32();
   uint64_t s = x.seed ^ 0x5bd1e995u;
-  if (g.prog_type == BPF_PROG_TYPE_XDP) {
+  if (g.prog_type == ProgType::Xdp) {
     static constexpr uint32_t kMeta[] = {0, 0, 0, 4, 8, 32};
     x.meta = kMeta[in.below(std::size(kMeta))];
     static constexpr uint32_t kLens[] = {14, 15, 16, 20, 32, 33, 60, 64, 100, 128, 200, 256, 1500, 3000};
@@ -212,7 +212,7 @@ bool prepare(Prepared& p, const GeneratedProgram& g, const Input& x, int which, 
   p.world = make_world(g.maps, x.seed, err);
   if (!p.world) return false;
   p.insns = fixup(g.insns, *p.world);
-  if (g.prog_type == BPF_PROG_TYPE_XDP) {
+  if (g.prog_type == ProgType::Xdp) {
     p.frame = xdp_frame(which);
     if (!p.frame) {
       *err = "cannot map an XDP frame below 4 GiB";
@@ -245,7 +245,7 @@ std::string hex(const uint8_t* p, size_t n) {
 
 // Differences between the two worlds after the runs, or empty.
 std::string compare_worlds(const GeneratedProgram& g, Prepared& a, Prepared& b, const Input& x) {
-  if (g.prog_type == BPF_PROG_TYPE_XDP) {
+  if (g.prog_type == ProgType::Xdp) {
     const uint8_t* pa = a.frame + kXdpHeadroom;
     const uint8_t* pb = b.frame + kXdpHeadroom;
     if (std::memcmp(pa, pb, x.pkt.size()) != 0)
@@ -314,7 +314,6 @@ std::string normalize(const std::string& msg) {
   return s;
 }
 
-const char* prog_type_name(uint32_t t) { return t == BPF_PROG_TYPE_XDP ? "xdp" : "syscall"; }
 
 std::string disassemble(const GeneratedProgram& g) {
   isa::DisasmNames names;
@@ -356,7 +355,7 @@ std::string truncate_log(const std::string& log, size_t max_lines) {
 std::string report(const char* what, const GeneratedProgram& g, const Input& x, const std::string& detail) {
   std::string s = "==== hostbpf soundness: ";
   s += what;
-  s += " ====\n" + detail + "\n\nprog type: " + prog_type_name(g.prog_type) + "\nmaps:\n";
+  s += " ====\n" + detail + "\n\nprog type: " + hostbpf::prog_type_name(g.prog_type) + "\nmaps:\n";
   for (size_t i = 0; i < g.maps.size(); i++) {
     const auto& m = g.maps[i];
     s += "  [" + std::to_string(i) + "] " + m.name + ": type " + std::to_string(m.type) + " key " +
@@ -364,7 +363,7 @@ std::string report(const char* what, const GeneratedProgram& g, const Input& x, 
          std::to_string(m.max_entries) + " flags " + std::to_string(m.map_flags) + "\n";
   }
   s += "input: map seed " + std::to_string(x.seed);
-  if (g.prog_type == BPF_PROG_TYPE_XDP)
+  if (g.prog_type == ProgType::Xdp)
     s += ", packet " + std::to_string(x.pkt.size() - x.meta) + " bytes, metadata " + std::to_string(x.meta) + "\n";
   else
     s += ", ctx (" + std::to_string(x.ctx.size()) + " bytes) " + hex(x.ctx.data(), std::min<size_t>(x.ctx.size(), 64)) + "\n";

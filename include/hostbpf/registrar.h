@@ -38,22 +38,10 @@
 #include <vector>
 
 #include "hostbpf/error.h"
+#include "hostbpf/prog_type.h"
 
 namespace hostbpf {
 
-/// Program types that hostbpf runs (values are the kernel's enum bpf_prog_type).
-enum class ProgType : uint32_t {
-  /// Registration only: the kfunc is callable from every program type (the
-  /// kernel's BPF_PROG_TYPE_UNSPEC, hook COMMON).
-  Unspec = 0,
-  SocketFilter = 1,
-  Xdp = 6,
-  SchedCls = 3,
-  PerfEvent = 7,
-  Tracing = 26,
-  StructOps = 27,
-  Syscall = 31,
-};
 
 /// kfunc flags, the kernel's KF_* bits (include/linux/btf.h).
 enum KfuncFlags : uint32_t {

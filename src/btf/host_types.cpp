@@ -37,18 +37,6 @@ void add_integer_typedefs(BtfBuilder& b) {
   b.typedef_type("size_t", b.lookup("long unsigned int", BTF_KIND_INT));
 }
 
-// The UAPI struct xdp_md (include/uapi/linux/bpf.h), field for field.
-void add_context_structs(BtfBuilder& b) {
-  const uint32_t u32 = b.lookup("__u32", BTF_KIND_TYPEDEF);
-  b.struct_type("xdp_md", 24,
-                {{"data", u32, 0},
-                 {"data_end", u32, 32},
-                 {"data_meta", u32, 64},
-                 {"ingress_ifindex", u32, 96},
-                 {"rx_queue_index", u32, 128},
-                 {"egress_ifindex", u32, 160}});
-}
-
 void add_uapi_enums(BtfBuilder& b) {
   b.enum_type("xdp_action", 4,
               {HOSTBPF_ENUM_VALUE(XDP_ABORTED), HOSTBPF_ENUM_VALUE(XDP_DROP), HOSTBPF_ENUM_VALUE(XDP_PASS),
@@ -91,7 +79,6 @@ void add_standard_types(BtfBuilder& b) {
   // not have the named standard types yet (a fresh one, or pahole output).
   const bool complete = b.lookup("xdp_action", BTF_KIND_ENUM) != 0;
   add_integer_typedefs(b);
-  add_context_structs(b);
   if (!complete) add_uapi_enums(b);
 }
 

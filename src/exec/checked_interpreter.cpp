@@ -258,11 +258,10 @@ bool nondeterministic_helper(int32_t id) {
   return id == BPF_FUNC_ktime_get_ns || id == BPF_FUNC_ktime_get_boot_ns || id == BPF_FUNC_get_prandom_u32;
 }
 
-// The kernel's XDP ctx (struct xdp_md): 32-bit packet addresses (the runtime
-// maps XDP frames below 4 GiB).
-struct XdpMd {
-  uint32_t data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex;
-};
+// The oracle runs an XDP program as verified, before the context rewrite: its
+// ctx is a struct xdp_md whose 32-bit packet addresses the caller placed
+// below 4 GiB (the soundness fuzzer does).
+using XdpMd = struct xdp_md;
 
 class Run {
  public:
@@ -1103,7 +1102,7 @@ CheckedResult Run::execute() {
     r.v[2 + i] = in_.args[i];
     r.init[2 + i] = true;
   }
-  const bool xdp = opts_.prog_type == BPF_PROG_TYPE_XDP;
+  const bool xdp = opts_.prog_type == ProgType::Xdp;
   ctx_alloc_ = add_region(RegionKind::Ctx, in_.ctx, in_.ctx_size, !xdp, "ctx");
   r.t[1] = Taint{ctx_alloc_, false};
   if (xdp && in_.ctx && in_.ctx_size >= sizeof(XdpMd)) {

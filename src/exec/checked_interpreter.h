@@ -106,7 +106,7 @@ struct Violation {
 };
 
 struct CheckedOptions {
-  uint32_t prog_type = 0;  // enum bpf_prog_type
+  ProgType prog_type = ProgType::Unspec;
   /// The maps the program may name: LDDW BPF_PSEUDO_MAP_FD / _VALUE immediates
   /// (fixed-up form) must be one of these or point into one's direct value;
   /// BPF_PSEUDO_MAP_IDX / _IDX_VALUE (loader form) index this list.

@@ -22,9 +22,10 @@ enum class CtxRuntime {
 };
 
 /// Rewrites `insns` in place from the verifier's facts (InsnFacts::ctx_access,
-/// ctx_load_kind). Only verified programs have facts: without them nothing is
-/// rewritten, and a type whose context needs the rewrite (xdp) is Unsupported.
-CtxRuntime convert_ctx_accesses(uint32_t prog_type, std::span<isa::Insn> insns,
+/// ctx_load_kind) with the type's convert_ctx_access. Only verified programs
+/// have facts: without them nothing is rewritten, and a type whose context
+/// needs the rewrite (xdp) is Unsupported.
+CtxRuntime convert_ctx_accesses(ProgType prog_type, std::span<isa::Insn> insns,
                                 std::span<const verifier::InsnFacts> facts);
 
 }  // namespace hostbpf::exec

@@ -261,8 +261,7 @@ void add_cpumask_types(btf::BtfBuilder& b) {
 void add_cpumask_kfuncs(btf::BtfBuilder& b, KfuncDefs& defs) {
   add_cpumask_types(b);
   // kernel/bpf/cpumask.c registers its set for these three program types.
-  const std::initializer_list<uint32_t> progs = {BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_STRUCT_OPS,
-                                                 BPF_PROG_TYPE_SYSCALL};
+  const std::initializer_list<ProgType> progs = {ProgType::Tracing, ProgType::StructOps, ProgType::Syscall};
   defs.add(b, "bpf_cpumask_create", &bpf_cpumask_create, KF_ACQUIRE | KF_RET_NULL, progs);
   defs.add(b, "bpf_cpumask_acquire", &bpf_cpumask_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS, progs, {"cpumask"});
   defs.add(b, "bpf_cpumask_release", &bpf_cpumask_release, KF_RELEASE, progs, {"cpumask"});

@@ -1,9 +1,10 @@
-// kfunc flags and hooks, with the kernel's bit values and hook order
-// (include/linux/btf.h, kernel/bpf/btf.c), so a set written for the kernel
-// reads the same here.
+// kfunc flags, with the kernel's bit values (include/linux/btf.h), so a set
+// written for the kernel reads the same here.
 #pragma once
 
 #include <cstdint>
+
+#include "prog_types/prog_type_ops.h"
 
 namespace hostbpf::kfunc {
 
@@ -27,30 +28,8 @@ enum : uint32_t {
 /// requires it, as the kernel's does.
 constexpr uint32_t BTF_SET8_KFUNCS = 1u << 0;
 
-/// The kernel's enum btf_kfunc_hook, in its order.
-enum class Hook : uint8_t {
-  Common,
-  Xdp,
-  Tc,
-  StructOps,
-  Tracing,
-  Syscall,
-  Fmodret,
-  Cgroup,
-  SchedAct,
-  SkSkb,
-  SocketFilter,
-  Lwt,
-  Netfilter,
-  Kprobe,
-  Max,  // no hook: the program type cannot call kfuncs
-};
-constexpr int kNumHooks = static_cast<int>(Hook::Max);
-
-/// bpf_prog_type_to_kfunc_hook: BPF_PROG_TYPE_UNSPEC is COMMON (every
-/// program type), unmapped types give Hook::Max.
-Hook hook_for_prog_type(uint32_t prog_type);
-
-const char* hook_name(Hook h);
+/// kfunc hooks are a property of program types: prog_types::KfuncHook.
+using prog_types::KfuncHook;
+using prog_types::kNumKfuncHooks;
 
 }  // namespace hostbpf::kfunc

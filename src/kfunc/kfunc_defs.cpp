@@ -9,14 +9,13 @@ namespace hostbpf::kfunc {
 Error KfuncDefs::register_sets(KfuncRegistry& reg, const Owner* owner) const {
   // Group by hook (several program types share one), remembering one program
   // type per hook to register with.
-  std::array<KfuncIdSet, kNumHooks> sets;
-  std::array<int64_t, kNumHooks> prog_type_of;
-  prog_type_of.fill(-1);
+  std::array<KfuncIdSet, kNumKfuncHooks> sets;
+  std::array<ProgType, kNumKfuncHooks> prog_type_of{};
   for (const Def& d : defs_) {
-    for (uint32_t pt : d.prog_types) {
-      const Hook hook = hook_for_prog_type(pt);
-      if (hook == Hook::Max)
-        return Error(-EINVAL, fmt::format("{}: kfunc {}: program type {} has no kfunc hook", owner->name, d.name, pt));
+    for (ProgType pt : d.types) {
+      const KfuncHook hook = prog_types::kfunc_hook(pt);
+      if (hook == KfuncHook::Max)
+        return Error(-EINVAL, fmt::format("{}: kfunc {}: program type {} has no kfunc hook", owner->name, d.name, static_cast<uint32_t>(pt)));
       const int h = static_cast<int>(hook);
       bool dup = false;
       for (const IdFlags& p : sets[h].set) dup |= p.id == d.id;
@@ -24,9 +23,9 @@ Error KfuncDefs::register_sets(KfuncRegistry& reg, const Owner* owner) const {
       prog_type_of[h] = pt;
     }
   }
-  for (int h = 0; h < kNumHooks; h++) {
+  for (int h = 0; h < kNumKfuncHooks; h++) {
     if (sets[h].set.empty()) continue;
-    if (Error e = reg.register_kfunc_id_set(owner, static_cast<uint32_t>(prog_type_of[h]), sets[h])) return e;
+    if (Error e = reg.register_kfunc_id_set(owner, prog_type_of[h], sets[h])) return e;
   }
   return {};
 }

@@ -28,16 +28,16 @@ class KfuncDefs {
  public:
   /// Adds FUNC `name` with the prototype of `fn` (parameter names optional;
   /// suffixes like __sz, __k, __nullable mean what they mean to the kernel's
-  /// verifier) and remembers it for `prog_types` with `flags`. Returns its BTF
+  /// verifier) and remembers it for `types` with `flags`. Returns its BTF
   /// id (0 with the builder's error set on failure).
   template <class R, class... A>
   uint32_t add(btf::BtfBuilder& b, const std::string& name, R (*fn)(A...), uint32_t flags,
-               std::initializer_list<uint32_t> prog_types, const std::vector<std::string>& param_names = {}) {
+               std::initializer_list<ProgType> types, const std::vector<std::string>& param_names = {}) {
     const uint32_t proto = btf::cxx_func_proto(b, fn, param_names);
     if (!proto) return 0;
     const uint32_t id = b.func(name, proto);
     if (!id) return 0;
-    defs_.push_back({name, id, reinterpret_cast<const void*>(fn), flags, std::vector<uint32_t>(prog_types)});
+    defs_.push_back({name, id, reinterpret_cast<const void*>(fn), flags, std::vector<ProgType>(types)});
     return id;
   }
 
@@ -55,7 +55,7 @@ class KfuncDefs {
     uint32_t id;
     const void* addr;
     uint32_t flags;
-    std::vector<uint32_t> prog_types;
+    std::vector<ProgType> types;
   };
   const std::vector<Def>& defs() const { return defs_; }
 

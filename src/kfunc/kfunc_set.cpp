@@ -103,23 +103,23 @@ Error KfuncRegistry::check_set(const Tab& tab, const KfuncIdSet& set) const {
   return {};
 }
 
-Error KfuncRegistry::register_kfunc_id_set(const Owner* owner, uint32_t prog_type, const KfuncIdSet& set) {
+Error KfuncRegistry::register_kfunc_id_set(const Owner* owner, ProgType prog_type, const KfuncIdSet& set) {
   std::lock_guard<std::mutex> lock(mu_);
   Tab* tab = tab_of(owner);
   if (!tab) return Error(-ENOENT, fmt::format("{}: not a registered BTF owner", owner->name));
   if (!(set.set_flags & BTF_SET8_KFUNCS))
     return Error(-EINVAL, fmt::format("{}: kfunc set is not declared as a kfunc set (BTF_SET8_KFUNCS)", owner->name));
-  const Hook hook = hook_for_prog_type(prog_type);
-  if (hook == Hook::Max)
-    return Error(-EINVAL, fmt::format("{}: program type {} has no kfunc hook", owner->name, prog_type));
+  const KfuncHook hook = prog_types::kfunc_hook(prog_type);
+  if (hook == KfuncHook::Max)
+    return Error(-EINVAL, fmt::format("{}: program type {} has no kfunc hook", owner->name, static_cast<uint32_t>(prog_type)));
   const int h = static_cast<int>(hook);
   if (owner->is_module && tab->registered[h])
-    return Error(-EINVAL, fmt::format("{}: module registered hook {} twice", owner->name, hook_name(hook)));
+    return Error(-EINVAL, fmt::format("{}: module registered hook {} twice", owner->name, prog_types::kfunc_hook_name(hook)));
   if (Error e = check_set(*tab, set)) return e;
   if (tab->sets[h].size() + set.set.size() > kMaxPerHook)
-    return Error(-E2BIG, fmt::format("{}: more than {} kfuncs in hook {}", owner->name, kMaxPerHook, hook_name(hook)));
+    return Error(-E2BIG, fmt::format("{}: more than {} kfuncs in hook {}", owner->name, kMaxPerHook, prog_types::kfunc_hook_name(hook)));
   if (set.filter && tab->filters[h].size() >= kMaxFilters)
-    return Error(-E2BIG, fmt::format("{}: more than {} filters in hook {}", owner->name, kMaxFilters, hook_name(hook)));
+    return Error(-E2BIG, fmt::format("{}: more than {} filters in hook {}", owner->name, kMaxFilters, prog_types::kfunc_hook_name(hook)));
 
   // The host may register many sets per hook: concatenated, then re-sorted so
   // lookups stay a binary search.
@@ -165,10 +165,10 @@ std::optional<uint32_t> KfuncRegistry::search(const std::vector<IdFlags>& set, u
   return it->flags;
 }
 
-std::optional<uint32_t> KfuncRegistry::flags_in_hook(const Owner* owner, Hook hook, uint32_t id) const {
+std::optional<uint32_t> KfuncRegistry::flags_in_hook(const Owner* owner, KfuncHook hook, uint32_t id) const {
   std::lock_guard<std::mutex> lock(mu_);
   const Tab* tab = tab_of(owner);
-  if (!tab || hook == Hook::Max) return std::nullopt;
+  if (!tab || hook == KfuncHook::Max) return std::nullopt;
   return search(tab->sets[static_cast<int>(hook)], id);
 }
 
@@ -176,8 +176,8 @@ std::optional<KfuncMeta> KfuncRegistry::lookup(const Owner* owner, uint32_t id, 
   std::lock_guard<std::mutex> lock(mu_);
   const Tab* tab = tab_of(owner);
   if (!tab) return std::nullopt;
-  for (Hook hook : {Hook::Common, hook_for_prog_type(prog.prog_type)}) {
-    if (hook == Hook::Max) continue;
+  for (KfuncHook hook : {KfuncHook::Common, prog_types::kfunc_hook(prog.prog_type)}) {
+    if (hook == KfuncHook::Max) continue;
     const int h = static_cast<int>(hook);
     auto flags = search(tab->sets[h], id);
     if (!flags) continue;

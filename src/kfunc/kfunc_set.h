@@ -32,7 +32,7 @@ struct IdFlags {
 
 /// What a filter learns about the program being verified.
 struct ProgInfo {
-  uint32_t prog_type = 0;
+  ProgType prog_type = ProgType::Unspec;
   uint32_t expected_attach_type = 0;
   bool sleepable = false;
   std::string name;
@@ -80,7 +80,7 @@ class KfuncRegistry {
   /// a FUNC with a FUNC_PROTO, or when a module registers a hook twice;
   /// -EEXIST when a module's kfunc name is already the host's or another
   /// module's; -E2BIG past 256 ids per hook. On error nothing is registered.
-  Error register_kfunc_id_set(const Owner* owner, uint32_t prog_type, const KfuncIdSet& set);
+  Error register_kfunc_id_set(const Owner* owner, ProgType prog_type, const KfuncIdSet& set);
 
   /// register_btf_id_dtor_kfuncs: each dtor returns void and takes one
   /// pointer; a module registers once; at most 256 in total per owner.
@@ -92,7 +92,7 @@ class KfuncRegistry {
   std::optional<KfuncMeta> lookup(const Owner* owner, uint32_t id, const ProgInfo& prog) const;
 
   /// The flags in one hook, without filters (btf_kfunc_id_set_contains).
-  std::optional<uint32_t> flags_in_hook(const Owner* owner, Hook hook, uint32_t id) const;
+  std::optional<uint32_t> flags_in_hook(const Owner* owner, KfuncHook hook, uint32_t id) const;
 
   /// The destructor kfunc of `struct_id` in the owner's BTF (0 when none).
   uint32_t find_dtor(const Owner* owner, uint32_t struct_id) const;
@@ -104,9 +104,9 @@ class KfuncRegistry {
  private:
   struct Tab {
     const Owner* owner;
-    std::array<std::vector<IdFlags>, kNumHooks> sets;  // sorted by id
-    std::array<std::vector<Filter>, kNumHooks> filters;
-    std::array<bool, kNumHooks> registered{};  // modules: one registration per hook
+    std::array<std::vector<IdFlags>, kNumKfuncHooks> sets;  // sorted by id
+    std::array<std::vector<Filter>, kNumKfuncHooks> filters;
+    std::array<bool, kNumKfuncHooks> registered{};  // modules: one registration per hook
     std::vector<DtorPair> dtors;               // sorted by struct_id
     bool dtors_registered = false;
   };

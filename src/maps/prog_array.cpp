@@ -11,6 +11,7 @@
 #include "base/rcu.h"
 #include "maps/map_util.h"
 #include "maps/rcu_tsan.h"
+#include "prog_types/prog_type_ops.h"
 
 namespace hostbpf::maps {
 
@@ -54,8 +55,8 @@ ProgArray::~ProgArray() {
 }
 
 std::string ProgArrayOwner::describe() const {
-  const char* type = libbpf_bpf_prog_type_str(static_cast<enum bpf_prog_type>(prog_type));
-  std::string out = type ? type : fmt::format("type {}", prog_type);
+  const prog_types::ProgTypeOps* t = prog_types::find(static_cast<uint32_t>(prog_type));
+  std::string out = t ? std::string(t->name) : fmt::format("type {}", static_cast<uint32_t>(prog_type));
   std::string extra;
   auto add = [&extra](const std::string& s) { extra += extra.empty() ? s : ", " + s; };
   if (sleepable) add("sleepable");

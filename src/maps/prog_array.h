@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "maps/map.h"
+#include "hostbpf/prog_type.h"
 
 namespace hostbpf::maps {
 
@@ -24,7 +25,7 @@ namespace hostbpf::maps {
 /// from an XDP program could otherwise write the xdp_md it was handed as its
 /// own (writable) context and a later XDP program would trust what it wrote.
 struct ProgArrayOwner {
-  uint32_t prog_type = 0;             // enum bpf_prog_type
+  ProgType prog_type = ProgType::Unspec;
   uint32_t expected_attach_type = 0;  // compared for prog arrays, as the kernel does
   bool sleepable = false;             // BPF_F_SLEEPABLE
   bool xdp_has_frags = false;         // BPF_F_XDP_HAS_FRAGS ("xdp.frags" sections)

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "hostbpf/error.h"
+#include "hostbpf/prog_type.h"
 #include "isa/insn.h"
 #include "maps/map.h"
 
@@ -63,7 +64,7 @@ struct CoreRelo {
 struct ProgramSpec {
   std::string name;            // the function's symbol name
   std::string section;         // "xdp", "syscall", "struct_ops/foo", ...
-  uint32_t prog_type = 0;      // enum bpf_prog_type from the section name
+  ProgType prog_type = ProgType::Unspec;  // from the section name
   uint32_t expected_attach_type = 0;
   bool sleepable = false;      // ".s" sections (struct_ops.s/, fentry.s/, syscall)
   bool xdp_has_frags = false;  // "xdp.frags" sections (libbpf's BPF_F_XDP_HAS_FRAGS)
@@ -126,13 +127,10 @@ struct ObjectSpec {
 ///   "foo.bpf.o: section 'xdp' (index 3): relocation 2 at offset 0x48 targets symbol 'bar' in unsupported section '.xyz'"
 Result<ObjectSpec> parse_object(std::span<const uint8_t> elf, const std::string& name);
 
-/// Program type and attach type from a section name, like libbpf's section table
-/// ("xdp", "syscall", "tc", "fentry/...", "struct_ops/...", ...). False if unknown.
-bool prog_type_from_section(const std::string& section, uint32_t* prog_type, uint32_t* expected_attach_type,
-                            bool* sleepable);
-
-/// The same, filling prog_type, expected_attach_type, sleepable, attach_target and
-/// autoload of `prog`. False (and `prog` untouched) if the section is unknown.
+/// Fills prog_type, expected_attach_type, sleepable, xdp_has_frags,
+/// attach_target and autoload of `prog` from a section name, as libbpf's
+/// section table does ("xdp", "syscall", "tc", "fentry/...", ...; the table is
+/// prog_types'). False (and `prog` untouched) if the section is unknown.
 bool program_kind_from_section(const std::string& section, ProgramSpec* prog);
 
 }  // namespace hostbpf::object

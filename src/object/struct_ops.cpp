@@ -104,7 +104,7 @@ class StructOpsRelocator {
                                      map.struct_ops_type));
     int prog = program_at(sym, r.offset);
     if (prog < 0) return bad(r, sym, fmt::format("'{}' is not a BPF program", sym.name));
-    if (st_.spec.programs[prog].prog_type != BPF_PROG_TYPE_STRUCT_OPS)
+    if (st_.spec.programs[prog].prog_type != ProgType::StructOps)
       return bad(r, sym, fmt::format("program '{}' is in section '{}', not a struct_ops program", sym.name,
                                      st_.spec.programs[prog].section));
     map.struct_ops_progs.emplace_back(static_cast<uint32_t>(member), static_cast<uint32_t>(prog));

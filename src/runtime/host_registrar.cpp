@@ -54,22 +54,22 @@ Error HostRegistrar::register_set(ProgType prog_type, const std::vector<KfuncSet
   kfunc::KfuncIdSet s;
   for (const KfuncSetEntry& p : set) s.set.push_back({p.btf_id, p.flags});
   s.filter = to_internal_filter(std::move(filter));
-  return rt_.kfuncs.register_kfunc_id_set(&rt_.host, static_cast<uint32_t>(prog_type), s);
+  return rt_.kfuncs.register_kfunc_id_set(&rt_.host, prog_type, s);
 }
 
-Error HostRegistrar::register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& prog_types) {
+Error HostRegistrar::register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& types) {
   std::lock_guard<std::mutex> lock(rt_.host_mu);
   if (Error e = check(fmt::format("kfunc [{}]", id))) return e;
-  if (prog_types.empty())
+  if (types.empty())
     return Error(-EINVAL, fmt::format("vmlinux: kfunc '{}': no program types (ProgType::Unspec means all)",
                                       rt_.host.btf->name(id)));
   // One registration per hook (several program types share one); check every
   // program type first, so that a bad one registers nothing.
   std::vector<ProgType> per_hook;
-  std::vector<kfunc::Hook> seen;
-  for (ProgType t : prog_types) {
-    const kfunc::Hook h = kfunc::hook_for_prog_type(static_cast<uint32_t>(t));
-    if (h == kfunc::Hook::Max)
+  std::vector<kfunc::KfuncHook> seen;
+  for (ProgType t : types) {
+    const kfunc::KfuncHook h = prog_types::kfunc_hook(t);
+    if (h == kfunc::KfuncHook::Max)
       return Error(-EINVAL, fmt::format("vmlinux: kfunc '{}': program type {} has no kfunc hook",
                                         rt_.host.btf->name(id), static_cast<uint32_t>(t)));
     if (std::find(seen.begin(), seen.end(), h) != seen.end()) continue;
@@ -79,7 +79,7 @@ Error HostRegistrar::register_kfunc(uint32_t id, uint32_t flags, const std::vect
   for (ProgType t : per_hook) {
     kfunc::KfuncIdSet s;
     s.set.push_back({id, flags});
-    if (Error e = rt_.kfuncs.register_kfunc_id_set(&rt_.host, static_cast<uint32_t>(t), s)) return e;
+    if (Error e = rt_.kfuncs.register_kfunc_id_set(&rt_.host, t, s)) return e;
   }
   return {};
 }

@@ -27,7 +27,7 @@ class HostRegistrar final : public Registrar {
   Result<uint32_t> define_func(std::string_view name, const void* addr, const TypeDesc& ret,
                                const std::vector<TypeDesc>& params,
                                const std::vector<std::string>& param_names) override;
-  Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& prog_types) override;
+  Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& types) override;
   Error register_dtor(const char* cxx_name, std::string_view dtor) override;
 
  private:

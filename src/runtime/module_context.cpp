@@ -18,16 +18,16 @@ int ModuleContextImpl::fail(int code, std::string_view message) {
   return code < 0 ? code : -EINVAL;
 }
 
-Error ModuleContextImpl::register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& prog_types) {
+Error ModuleContextImpl::register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& types) {
   if (Error e = d_.check_open(fmt::format("kfunc [{}]", id))) return e;
-  if (prog_types.empty())
+  if (types.empty())
     return Error(-EINVAL, fmt::format("{}: kfunc '{}': no program types (ProgType::Unspec means all)", name(),
                                       d_.btf()->name(id)));
-  for (ProgType t : prog_types)
-    if (kfunc::hook_for_prog_type(static_cast<uint32_t>(t)) == kfunc::Hook::Max)
+  for (ProgType t : types)
+    if (prog_types::kfunc_hook(t) == kfunc::KfuncHook::Max)
       return Error(-EINVAL, fmt::format("{}: kfunc '{}': program type {} has no kfunc hook", name(),
                                         d_.btf()->name(id), static_cast<uint32_t>(t)));
-  pending_.push_back({id, flags, prog_types});
+  pending_.push_back({id, flags, types});
   return {};
 }
 
@@ -43,8 +43,8 @@ Error ModuleContextImpl::register_dtor(const char* cxx_name, std::string_view dt
 }
 
 Error ModuleContextImpl::register_set(ProgType prog_type, const std::vector<KfuncSetEntry>& set, KfuncFilter filter) {
-  const kfunc::Hook hook = kfunc::hook_for_prog_type(static_cast<uint32_t>(prog_type));
-  if (hook == kfunc::Hook::Max)
+  const kfunc::KfuncHook hook = prog_types::kfunc_hook(prog_type);
+  if (hook == kfunc::KfuncHook::Max)
     return Error(-EINVAL, fmt::format("{}: program type {} has no kfunc hook", name(), static_cast<uint32_t>(prog_type)));
   // add_filter() before publish(): the filter joins the set add() collects for
   // that hook, since a module registers each hook once.
@@ -52,9 +52,9 @@ Error ModuleContextImpl::register_set(ProgType prog_type, const std::vector<Kfun
     auto& f = pending_filters_[static_cast<int>(hook)];
     if (f)
       return Error(-EINVAL, fmt::format("{}: a second filter for hook {}: a module registers each hook once",
-                                        name(), kfunc::hook_name(hook)));
+                                        name(), prog_types::kfunc_hook_name(hook)));
     f = to_internal_filter(std::move(filter));
-    pending_filter_types_[static_cast<int>(hook)] = static_cast<uint32_t>(prog_type);
+    pending_filter_types_[static_cast<int>(hook)] = prog_type;
     return {};
   }
   if (!published_) {
@@ -63,7 +63,7 @@ Error ModuleContextImpl::register_set(ProgType prog_type, const std::vector<Kfun
   kfunc::KfuncIdSet s;
   for (const KfuncSetEntry& p : set) s.set.push_back({p.btf_id, p.flags});
   s.filter = to_internal_filter(std::move(filter));
-  return rt_.kfuncs.register_kfunc_id_set(mod_->owner(), static_cast<uint32_t>(prog_type), s);
+  return rt_.kfuncs.register_kfunc_id_set(mod_->owner(), prog_type, s);
 }
 
 Error ModuleContextImpl::publish() {
@@ -85,18 +85,18 @@ Error ModuleContextImpl::publish() {
 // The kfunc sets add() collected: one per hook, as a module registers each
 // hook once; then the destructors, in one registration.
 Error ModuleContextImpl::register_pending() {
-  std::array<kfunc::KfuncIdSet, kfunc::kNumHooks> sets;
-  std::array<uint32_t, kfunc::kNumHooks> prog_type_of = pending_filter_types_;
+  std::array<kfunc::KfuncIdSet, kfunc::kNumKfuncHooks> sets;
+  std::array<ProgType, kfunc::kNumKfuncHooks> prog_type_of = pending_filter_types_;
   for (const PendingKfunc& k : pending_) {
-    for (ProgType t : k.prog_types) {
-      const int h = static_cast<int>(kfunc::hook_for_prog_type(static_cast<uint32_t>(t)));
+    for (ProgType t : k.types) {
+      const int h = static_cast<int>(prog_types::kfunc_hook(t));
       bool dup = false;
       for (const kfunc::IdFlags& p : sets[h].set) dup |= p.id == k.id;
       if (!dup) sets[h].set.push_back({k.id, k.flags});
-      prog_type_of[h] = static_cast<uint32_t>(t);
+      prog_type_of[h] = t;
     }
   }
-  for (int h = 0; h < kfunc::kNumHooks; h++) {
+  for (int h = 0; h < kfunc::kNumKfuncHooks; h++) {
     if (sets[h].set.empty() && !pending_filters_[h]) continue;
     sets[h].filter = pending_filters_[h];
     if (Error e = rt_.kfuncs.register_kfunc_id_set(mod_->owner(), prog_type_of[h], sets[h])) return e;

@@ -40,7 +40,7 @@ class ModuleContextImpl final : public ModuleContext {
                                const std::vector<std::string>& param_names) override {
     return d_.define_func(name, addr, ret, params, param_names);
   }
-  Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& prog_types) override;
+  Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& types) override;
   Error register_dtor(const char* cxx_name, std::string_view dtor) override;
 
   bool published() const { return published_; }
@@ -51,7 +51,7 @@ class ModuleContextImpl final : public ModuleContext {
   struct PendingKfunc {
     uint32_t id;
     uint32_t flags;
-    std::vector<ProgType> prog_types;
+    std::vector<ProgType> types;
   };
   Error register_pending();
 
@@ -59,8 +59,8 @@ class ModuleContextImpl final : public ModuleContext {
   std::shared_ptr<module::Module> mod_;
   BtfDescriber d_;
   std::vector<PendingKfunc> pending_;
-  std::array<kfunc::Filter, kfunc::kNumHooks> pending_filters_;
-  std::array<uint32_t, kfunc::kNumHooks> pending_filter_types_{};
+  std::array<kfunc::Filter, kfunc::kNumKfuncHooks> pending_filters_;
+  std::array<ProgType, kfunc::kNumKfuncHooks> pending_filter_types_{};
   std::vector<std::pair<uint32_t, uint32_t>> pending_dtors_;  // (struct id, dtor FUNC id)
   bool published_ = false;
   std::string failure_;

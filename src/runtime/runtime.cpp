@@ -10,7 +10,7 @@
 #include "base/file.h"
 #include "base/rcu.h"
 #include "btf/builder.h"
-#include "btf/host_types.h"
+#include "prog_types/prog_type_ops.h"
 #include "kfunc/cpumask.h"
 #include "kfunc/kfunc_defs.h"
 #include "isa/validate.h"
@@ -58,7 +58,7 @@ RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.tr
   // this one object, completed in place by the host's registrations until
   // sealed, so that owner and registry see every type as it is added.
   btf::BtfBuilder b(btf);
-  btf::add_standard_types(b);
+  prog_types::add_host_types(b);
   if (b.error() && !host_error) host_error = Error(b.error()).context("host BTF: standard types");
   host = {"vmlinux", btf, false};
   kfuncs.add_owner(&host);
@@ -206,7 +206,10 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
   p->rt = s_;
   p->name = opts.name;
   p->section = "raw";
-  p->prog_type = static_cast<uint32_t>(opts.type);
+  if (!prog_types::find(static_cast<uint32_t>(opts.type)))
+    return Error(-EINVAL, fmt::format("prog '{}': {} is not a program type", opts.name,
+                                      static_cast<uint32_t>(opts.type)));
+  p->prog_type = opts.type;
   p->id = detail::next_prog_id();
   const auto* first = reinterpret_cast<const isa::Insn*>(insns.data());
   p->insns.assign(first, first + insns.size());

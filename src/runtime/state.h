@@ -104,7 +104,7 @@ struct ProgramState {
   std::shared_ptr<RuntimeState> rt;
   std::string name;
   std::string section;
-  uint32_t prog_type = 0;
+  ProgType prog_type = ProgType::Unspec;
   uint32_t id = 0;
   /// Before load: as parsed. After load: the xlated instructions (maps resolved).
   std::vector<isa::Insn> insns;

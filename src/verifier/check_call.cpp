@@ -114,7 +114,7 @@ int check_reference_leak(Env& env) {
   if (env.cur.curframe() != 0) return 0;
   bool leak = false;
   for (const RefState& r : env.cur.refs) {
-    if (env.in.prog_type == BPF_PROG_TYPE_STRUCT_OPS && env.reg(0).ref_obj_id == r.id) continue;
+    if (env.ops.returns_reference && env.reg(0).ref_obj_id == r.id) continue;
     env.verbose("Unreleased reference id=%u alloc_insn=%d\n", r.id, r.insn_idx);
     leak = true;
   }

@@ -257,7 +257,9 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
   const int32_t func_id = insn.imm;
   if (func_id < 0 || func_id >= __BPF_FUNC_MAX_ID)
     return env.reject(-EINVAL, "invalid func %s#%d", func_id_name(func_id).c_str(), func_id);
-  const HelperProto* fn = find_helper_proto(func_id);
+  // get_func_proto: the type decides which helpers exist for it, hostbpf's
+  // prototype table which of those it provides.
+  const HelperProto* fn = env.ops.get_func_proto(func_id) ? find_helper_proto(func_id) : nullptr;
   if (!fn)
     return env.reject(-EINVAL, "program of this type cannot use helper %s#%d", func_id_name(func_id).c_str(), func_id);
   if (!env.in.gpl_compatible && fn->gpl_only)

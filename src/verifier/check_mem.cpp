@@ -89,14 +89,26 @@ int check_ptr_off_reg(Env& env, const RegState& reg, int regno, bool fixed_off_o
 
 namespace {
 
+// The register type a pointer-producing ctx load gives.
+RegType ctx_load_type(prog_types::CtxLoad load) {
+  switch (load) {
+    case prog_types::CtxLoad::Packet: return RegType::Packet;
+    case prog_types::CtxLoad::PacketMeta: return RegType::PacketMeta;
+    case prog_types::CtxLoad::PacketEnd: return RegType::PacketEnd;
+    case prog_types::CtxLoad::Scalar: break;
+  }
+  return RegType::Scalar;
+}
+
 int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_regno, bool is_ldsx) {
   const RegState& reg = env.reg(regno);
   if (int err = check_ptr_off_reg(env, reg, regno)) return err;
-  CtxAccess a = ctx_access(env.in.prog_type, env.in.expected_attach_type, off, size, write);
+  prog_types::CtxAccess a = size > 0 ? env.ops.is_valid_access({off, size, write, env.in.expected_attach_type})
+                                     : prog_types::CtxAccess{};
   // Every type's is_valid_access refuses a sign-extending load of a packet
   // pointer field (kernel commit "Fail verification for sign-extension of
   // packet data/data_end/data_meta"): half a pointer, sign-extended, is none.
-  if (a.ok && is_ldsx && a.result != RegType::Scalar) a.ok = false;
+  if (a.ok && is_ldsx && a.load != prog_types::CtxLoad::Scalar) a.ok = false;
   if (!a.ok) {
     log_linfo(env, env.insn_idx, "; ");
     return env.reject(-EACCES, "invalid bpf_context access off=%d size=%d", off, size);
@@ -104,29 +116,17 @@ int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_
   // Remember the last byte accessed, as check_ctx_access does for test runs.
   env.stats.max_ctx_offset = std::max(env.stats.max_ctx_offset, static_cast<uint32_t>(off + size));
   if (!write && value_regno >= 0) {
-    if (a.result == RegType::Scalar) {
+    if (a.load == prog_types::CtxLoad::Scalar) {
       mark_reg_unknown(env, value_regno);
     } else {
-      env.reg(value_regno) = RegState::pointer(a.result);
-      env.facts[env.insn_idx].ctx_load_kind = static_cast<uint8_t>(a.result);
+      const RegType t = ctx_load_type(a.load);
+      env.reg(value_regno) = RegState::pointer(t);
+      env.facts[env.insn_idx].ctx_load_kind = static_cast<uint8_t>(t);
     }
   }
   return 0;
 }
 
-bool may_write_packet(uint32_t prog_type) {
-  switch (prog_type) {
-    case BPF_PROG_TYPE_XDP:
-    case BPF_PROG_TYPE_SCHED_CLS:
-    case BPF_PROG_TYPE_SCHED_ACT:
-    case BPF_PROG_TYPE_LWT_XMIT:
-    case BPF_PROG_TYPE_SK_SKB:
-    case BPF_PROG_TYPE_SK_MSG:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // check_ptr_alignment: stack accesses are always aligned to their size
 // (spills and fills are tracked by whole slots); other memory only when the
@@ -194,7 +194,7 @@ int check_mem_access(Env& env, int regno, int32_t insn_off, int size, bool write
       break;
     case RegType::Packet:
     case RegType::PacketMeta:
-      if (write && !may_write_packet(env.in.prog_type)) return env.reject(-EACCES, "cannot write into packet");
+      if (write && !env.ops.pkt_writable) return env.reject(-EACCES, "cannot write into packet");
       err = check_packet_access(env, regno, off, size, false);
       if (!err && !write && value_regno >= 0) mark_reg_unknown(env, value_regno);
       break;

@@ -10,7 +10,7 @@
 namespace hostbpf::verifier {
 
 Env::Env(const VerifyInput& input, const ProgramStructure& structure)
-    : in(input), insns(input.insns), ps(structure) {
+    : in(input), ops(prog_types::ops(input.prog_type)), insns(input.insns), ps(structure) {
   facts.resize(insns.size());
   mem_ptr_type.resize(insns.size(), RegType::NotInit);
   explored_at.resize(insns.size());

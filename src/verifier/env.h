@@ -3,7 +3,7 @@
 //   do_check.cpp     main loop, branch stack, LDDW, exit
 //   check_alu.cpp    ALU on scalars and pointers
 //   check_mem.cpp    loads, stores, atomics; stack, map value, packet, mem
-//   ctx_layout.cpp   ctx fields per program type
+//   (ctx fields, helpers and packet writes per program type: Env::ops, prog_types/)
 //   check_jmp.cpp    conditional jumps: scalar refinement, null checks, packet ranges
 //   check_helper.cpp helper calls against their prototypes
 //   check_call.cpp   bpf-to-bpf calls, callbacks, exits, reference leaks
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "verifier/cfg.h"
-#include "verifier/ctx_layout.h"
+#include "prog_types/prog_type_ops.h"
 #include "verifier/verifier.h"
 #include "verifier/verifier_state.h"
 
@@ -56,6 +56,8 @@ class Env {
   Env(const VerifyInput& input, const ProgramStructure& structure);
 
   const VerifyInput& in;
+  /// What the program's type means (its ctx, helpers, packet writes).
+  const prog_types::ProgTypeOps& ops;
   std::span<const isa::Insn> insns;
   const ProgramStructure& ps;
 
@@ -137,8 +139,6 @@ int check_helper_mem_access(Env& env, int regno, int64_t size, bool write, bool 
 /// With `fixed_off_ok`, a constant positive offset is allowed (kfunc
 /// arguments pointing into a struct).
 int check_ptr_off_reg(Env& env, const RegState& reg, int regno, bool fixed_off_ok = false);
-
-// ---- ctx_layout.h ----
 
 // ---- check_jmp.cpp ----
 /// check_cond_jmp_op: follows or forks; sets `next` to the instruction to run.

@@ -5,6 +5,7 @@
 // memory, sized by the pointee or by a following __sz/__szk argument); trust
 // (KF_TRUSTED_ARGS, KF_RCU, and KF_RELEASE which implies trusted); offsets
 // (check_func_arg_reg_off); and what release needs.
+#include <algorithm>
 #include <cstring>
 
 #include "kfunc/flags.h"
@@ -31,16 +32,9 @@ bool trusted_args(const KfuncCallMeta& m) { return (m.flags & (kfunc::KF_TRUSTED
 bool rcu_args(const KfuncCallMeta& m) { return (m.flags & kfunc::KF_RCU) != 0; }
 bool releases(const KfuncCallMeta& m) { return (m.flags & kfunc::KF_RELEASE) != 0; }
 
-// btf_is_prog_ctx_type, for the program types whose ctx has a struct in BTF.
-bool is_prog_ctx_type(uint32_t prog_type, std::string_view name) {
-  switch (prog_type) {
-    case BPF_PROG_TYPE_XDP: return name == "xdp_md" || name == "xdp_buff";
-    case BPF_PROG_TYPE_SCHED_CLS:
-    case BPF_PROG_TYPE_SCHED_ACT:
-    case BPF_PROG_TYPE_SOCKET_FILTER: return name == "__sk_buff" || name == "sk_buff";
-    case BPF_PROG_TYPE_PERF_EVENT: return name == "bpf_perf_event_data";
-    default: return false;
-  }
+// btf_is_prog_ctx_type: the program type's ctx structs (ProgTypeOps::ctx_type_names).
+bool is_prog_ctx_type(const prog_types::ProgTypeOps& ops, std::string_view name) {
+  return std::find(ops.ctx_type_names.begin(), ops.ctx_type_names.end(), name) != ops.ctx_type_names.end();
 }
 
 // check_func_arg_reg_off for a kfunc argument.
@@ -65,7 +59,7 @@ int check_arg_reg_off(Env& env, const RegState& reg, int regno, bool release_arg
 Result<ArgKind> classify(Env& env, const KfuncCallMeta& meta, const Arg& a, uint32_t nargs) {
   const btf::Btf& b = *meta.btf;
   const RegState& reg = env.reg(a.regno);
-  if (kbtf::is_struct(a.ref_t) && is_prog_ctx_type(env.in.prog_type, a.ref_tname)) return ArgKind::Ctx;
+  if (kbtf::is_struct(a.ref_t) && is_prog_ctx_type(env.ops, a.ref_tname)) return ArgKind::Ctx;
   if (kbtf::param_has_suffix(b, *a.param, "__nullable") && reg.is_null_const()) return ArgKind::Null;
   if (reg.type == RegType::BtfId) {
     if (kbtf::is_void(a.ref_t) || !btf_is_composite(a.ref_t))

@@ -66,7 +66,7 @@ struct KfuncTarget {
 struct VerifyInput {
   /// The program in the loader's form (object_spec.h): maps by index.
   std::span<const isa::Insn> insns;
-  uint32_t prog_type = 0;  // enum bpf_prog_type
+  ProgType prog_type = ProgType::Unspec;
   uint32_t expected_attach_type = 0;
   /// Map specs by index (BPF_PSEUDO_MAP_IDX / BPF_PSEUDO_MAP_IDX_VALUE imm).
   std::span<const maps::MapSpec> maps;

@@ -7,6 +7,7 @@
 #include "btf/btf.h"
 #include "btf/builder.h"
 #include "btf/host_types.h"
+#include "prog_types/prog_type_ops.h"
 
 namespace hostbpf::btf {
 namespace {
@@ -15,7 +16,7 @@ const std::string kPointBtf = std::string(HOSTBPF_TEST_BINARY_DIR) + "/point.btf
 
 std::shared_ptr<const Btf> host() {
   BtfBuilder b;
-  add_standard_types(b);
+  prog_types::add_host_types(b);
   auto btf = b.finish();
   EXPECT_TRUE(btf.ok());
   return *btf;
@@ -33,7 +34,7 @@ TEST(BtfLoad, PaholeBlobLoadsAndTakesTheStandardTypes) {
   // reusing pahole's "int" and "long int" rather than duplicating them.
   const uint32_t pahole_int = (*loaded)->find("int", BTF_KIND_INT).value();
   BtfBuilder b(*loaded);
-  add_standard_types(b);
+  prog_types::add_host_types(b);
   auto host = b.finish();
   ASSERT_TRUE(host.ok()) << host.error().message();
   EXPECT_EQ((*host)->skip_modifiers_and_typedefs((*host)->find("s32", BTF_KIND_TYPEDEF).value()), pahole_int);

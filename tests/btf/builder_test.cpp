@@ -5,6 +5,7 @@
 #include "btf/builder.h"
 #include "btf/cxx_types.h"
 #include "btf/host_types.h"
+#include "prog_types/prog_type_ops.h"
 
 namespace hostbpf::btf {
 namespace {
@@ -142,9 +143,9 @@ TEST(CxxTypes, WrongNumberOfParameterNamesIsAnError) {
 
 TEST(HostTypes, StandardTypesAreThereOnceWithTheKernelsLayouts) {
   BtfBuilder b;
-  add_standard_types(b);
+  prog_types::add_host_types(b);
   const uint32_t before = b.next_id();
-  add_standard_types(b);  // idempotent
+  prog_types::add_host_types(b);  // idempotent
   EXPECT_EQ(b.next_id(), before);
   auto btf = b.finish();
   ASSERT_TRUE(btf.ok()) << btf.error().message();

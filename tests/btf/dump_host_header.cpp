@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "btf/builder.h"
-#include "btf/host_types.h"
+#include "prog_types/prog_type_ops.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   hostbpf::btf::BtfBuilder b;
-  hostbpf::btf::add_standard_types(b);
+  hostbpf::prog_types::add_host_types(b);
   auto btf = b.finish();
   if (!btf) {
     std::fprintf(stderr, "%s\n", btf.error().message().c_str());

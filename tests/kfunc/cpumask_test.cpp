@@ -352,16 +352,16 @@ TEST_F(CpumaskLib, RegisteredWithTheKernelsFlagsForTracingStructOpsAndSyscall) {
     SCOPED_TRACE(e.name);
     const uint32_t id = r.id(e.name, BTF_KIND_FUNC);
     ASSERT_NE(id, 0u);
-    for (uint32_t pt : {BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_LSM, BPF_PROG_TYPE_STRUCT_OPS, BPF_PROG_TYPE_SYSCALL}) {
+    for (ProgType pt : {ProgType::Tracing, ProgType::Lsm, ProgType::StructOps, ProgType::Syscall}) {
       auto meta = r.reg.lookup(&r.host, id, {pt, 0, false, "p"});
-      ASSERT_TRUE(meta.has_value()) << "prog type " << pt;
+      ASSERT_TRUE(meta.has_value()) << "prog type " << prog_type_name(pt);
       EXPECT_EQ(meta->flags, e.flags);
     }
-    EXPECT_FALSE(r.reg.lookup(&r.host, id, {BPF_PROG_TYPE_XDP, 0, false, "p"}).has_value());
+    EXPECT_FALSE(r.reg.lookup(&r.host, id, {ProgType::Xdp, 0, false, "p"}).has_value());
     EXPECT_NE(r.defs.address(id), nullptr);
   }
   const uint32_t dtor = r.id("bpf_cpumask_release_dtor", BTF_KIND_FUNC);
-  EXPECT_FALSE(r.reg.lookup(&r.host, dtor, {BPF_PROG_TYPE_SYSCALL, 0, false, "p"}).has_value())
+  EXPECT_FALSE(r.reg.lookup(&r.host, dtor, {ProgType::Syscall, 0, false, "p"}).has_value())
       << "the destructor is not callable from programs";
   EXPECT_EQ(r.defs.address(dtor), reinterpret_cast<const void*>(&bpf_cpumask_release_dtor));
 }

@@ -54,91 +54,91 @@ std::string fmt_id(const char* text, uint32_t id) {
   return s.replace(s.find("{}"), 2, std::to_string(id));
 }
 
-ProgInfo prog(uint32_t type) { return {type, 0, false, "p"}; }
+ProgInfo prog(ProgType type) { return {type, 0, false, "p"}; }
 
 TEST(KfuncHooks, ProgramTypesMapLikeTheKernelsTable) {
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_UNSPEC), Hook::Common);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_XDP), Hook::Xdp);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_SCHED_CLS), Hook::Tc);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_SCHED_ACT), Hook::SchedAct);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_LSM), Hook::Tracing);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_PERF_EVENT), Hook::Tracing);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_KPROBE), Hook::Kprobe);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_SOCK_OPS), Hook::Cgroup);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_LWT_SEG6LOCAL), Hook::Lwt);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_SYSCALL), Hook::Syscall);
-  EXPECT_EQ(hook_for_prog_type(BPF_PROG_TYPE_EXT), Hook::Max);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::Unspec), KfuncHook::Common);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::Xdp), KfuncHook::Xdp);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::SchedCls), KfuncHook::Tc);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::SchedAct), KfuncHook::SchedAct);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::Lsm), KfuncHook::Tracing);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::PerfEvent), KfuncHook::Tracing);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::Kprobe), KfuncHook::Kprobe);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::SockOps), KfuncHook::Cgroup);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::LwtSeg6local), KfuncHook::Lwt);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::Syscall), KfuncHook::Syscall);
+  EXPECT_EQ(prog_types::kfunc_hook(ProgType::Ext), KfuncHook::Max);
 }
 
 TEST(KfuncSets, LookupSearchesCommonThenTheProgramsHook) {
   World w;
-  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_UNSPEC, {BTF_SET8_KFUNCS, {{w.get, KF_RCU}}, {}}));
+  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, ProgType::Unspec, {BTF_SET8_KFUNCS, {{w.get, KF_RCU}}, {}}));
   ASSERT_FALSE(w.reg.register_kfunc_id_set(
-      &w.host, BPF_PROG_TYPE_SYSCALL, {BTF_SET8_KFUNCS, {{w.release, KF_RELEASE}, {w.create, KF_ACQUIRE | KF_RET_NULL}}, {}}));
-  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_XDP, {BTF_SET8_KFUNCS, {{w.get, KF_TRUSTED_ARGS}}, {}}));
+      &w.host, ProgType::Syscall, {BTF_SET8_KFUNCS, {{w.release, KF_RELEASE}, {w.create, KF_ACQUIRE | KF_RET_NULL}}, {}}));
+  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, ProgType::Xdp, {BTF_SET8_KFUNCS, {{w.get, KF_TRUSTED_ARGS}}, {}}));
 
-  auto c = w.reg.lookup(&w.host, w.create, prog(BPF_PROG_TYPE_SYSCALL));
+  auto c = w.reg.lookup(&w.host, w.create, prog(ProgType::Syscall));
   ASSERT_TRUE(c);
   EXPECT_EQ(c->flags, KF_ACQUIRE | KF_RET_NULL);
-  EXPECT_FALSE(w.reg.lookup(&w.host, w.create, prog(BPF_PROG_TYPE_XDP)));  // not in XDP's hook
+  EXPECT_FALSE(w.reg.lookup(&w.host, w.create, prog(ProgType::Xdp)));  // not in XDP's hook
   // COMMON wins over the hook's own entry for the same id.
-  EXPECT_EQ(w.reg.lookup(&w.host, w.get, prog(BPF_PROG_TYPE_XDP))->flags, KF_RCU);
-  EXPECT_EQ(w.reg.flags_in_hook(&w.host, Hook::Xdp, w.get), KF_TRUSTED_ARGS);
-  EXPECT_FALSE(w.reg.lookup(&w.host, w.sleepy, prog(BPF_PROG_TYPE_SYSCALL)));
+  EXPECT_EQ(w.reg.lookup(&w.host, w.get, prog(ProgType::Xdp))->flags, KF_RCU);
+  EXPECT_EQ(w.reg.flags_in_hook(&w.host, KfuncHook::Xdp, w.get), KF_TRUSTED_ARGS);
+  EXPECT_FALSE(w.reg.lookup(&w.host, w.sleepy, prog(ProgType::Syscall)));
 }
 
 TEST(KfuncSets, HostSetsConcatenateAndStaySorted) {
   World w;
   // Registered out of order across two sets; every lookup still finds its flags.
-  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_SYSCALL,
+  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, ProgType::Syscall,
                                            {BTF_SET8_KFUNCS, {{w.sleepy, KF_SLEEPABLE}, {w.get, 0}}, {}}));
-  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_SYSCALL,
+  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, ProgType::Syscall,
                                            {BTF_SET8_KFUNCS, {{w.release, KF_RELEASE}, {w.create, KF_ACQUIRE}}, {}}));
-  EXPECT_EQ(w.reg.flags_in_hook(&w.host, Hook::Syscall, w.sleepy), KF_SLEEPABLE);
-  EXPECT_EQ(w.reg.flags_in_hook(&w.host, Hook::Syscall, w.get), 0u);
-  EXPECT_EQ(w.reg.flags_in_hook(&w.host, Hook::Syscall, w.release), KF_RELEASE);
-  EXPECT_EQ(w.reg.flags_in_hook(&w.host, Hook::Syscall, w.create), KF_ACQUIRE);
+  EXPECT_EQ(w.reg.flags_in_hook(&w.host, KfuncHook::Syscall, w.sleepy), KF_SLEEPABLE);
+  EXPECT_EQ(w.reg.flags_in_hook(&w.host, KfuncHook::Syscall, w.get), 0u);
+  EXPECT_EQ(w.reg.flags_in_hook(&w.host, KfuncHook::Syscall, w.release), KF_RELEASE);
+  EXPECT_EQ(w.reg.flags_in_hook(&w.host, KfuncHook::Syscall, w.create), KF_ACQUIRE);
 }
 
 TEST(KfuncSets, FiltersDenyPerProgramAndNonZeroMeansDeny) {
   World w;
   Filter only_named_ok = [](const ProgInfo& p, uint32_t) { return p.name == "ok" ? 0 : -EACCES; };
-  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_SYSCALL,
+  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.host, ProgType::Syscall,
                                            {BTF_SET8_KFUNCS, {{w.get, 0}}, only_named_ok}));
-  EXPECT_TRUE(w.reg.lookup(&w.host, w.get, {BPF_PROG_TYPE_SYSCALL, 0, false, "ok"}));
-  EXPECT_FALSE(w.reg.lookup(&w.host, w.get, {BPF_PROG_TYPE_SYSCALL, 0, false, "other"}));
+  EXPECT_TRUE(w.reg.lookup(&w.host, w.get, {ProgType::Syscall, 0, false, "ok"}));
+  EXPECT_FALSE(w.reg.lookup(&w.host, w.get, {ProgType::Syscall, 0, false, "other"}));
   // flags_in_hook does not run filters (btf_kfunc_id_set_contains).
-  EXPECT_TRUE(w.reg.flags_in_hook(&w.host, Hook::Syscall, w.get));
+  EXPECT_TRUE(w.reg.flags_in_hook(&w.host, KfuncHook::Syscall, w.get));
 }
 
 TEST(KfuncSets, RegistrationErrors) {
   World w;
-  Error no_flag = w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_SYSCALL, {0, {{w.get, 0}}, {}});
+  Error no_flag = w.reg.register_kfunc_id_set(&w.host, ProgType::Syscall, {0, {{w.get, 0}}, {}});
   EXPECT_EQ(no_flag.code(), -EINVAL);
   EXPECT_NE(no_flag.message().find("BTF_SET8_KFUNCS"), std::string::npos);
 
-  Error no_hook = w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_EXT, {BTF_SET8_KFUNCS, {{w.get, 0}}, {}});
+  Error no_hook = w.reg.register_kfunc_id_set(&w.host, ProgType::Ext, {BTF_SET8_KFUNCS, {{w.get, 0}}, {}});
   EXPECT_EQ(no_hook.code(), -EINVAL);
   EXPECT_NE(no_hook.message().find("has no kfunc hook"), std::string::npos);
 
-  Error not_func = w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_SYSCALL, {BTF_SET8_KFUNCS, {{w.task, 0}}, {}});
+  Error not_func = w.reg.register_kfunc_id_set(&w.host, ProgType::Syscall, {BTF_SET8_KFUNCS, {{w.task, 0}}, {}});
   EXPECT_EQ(not_func.code(), -EINVAL);
   EXPECT_NE(not_func.message().find(fmt_id("kernel btf_id {} is not a function", w.task)), std::string::npos)
       << not_func.message();
   // Nothing of a failed registration stays.
-  EXPECT_FALSE(w.reg.flags_in_hook(&w.host, Hook::Syscall, w.get));
+  EXPECT_FALSE(w.reg.flags_in_hook(&w.host, KfuncHook::Syscall, w.get));
 }
 
 TEST(KfuncSets, ModulesRegisterEachHookOnceAndCannotReuseNames) {
   World w;
-  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.mod, BPF_PROG_TYPE_SYSCALL, {BTF_SET8_KFUNCS, {{w.mod_fn, 0}}, {}}));
-  Error twice = w.reg.register_kfunc_id_set(&w.mod, BPF_PROG_TYPE_SYSCALL, {BTF_SET8_KFUNCS, {{w.mod_fn, 0}}, {}});
+  ASSERT_FALSE(w.reg.register_kfunc_id_set(&w.mod, ProgType::Syscall, {BTF_SET8_KFUNCS, {{w.mod_fn, 0}}, {}}));
+  Error twice = w.reg.register_kfunc_id_set(&w.mod, ProgType::Syscall, {BTF_SET8_KFUNCS, {{w.mod_fn, 0}}, {}});
   EXPECT_EQ(twice.code(), -EINVAL);
   EXPECT_NE(twice.message().find("registered hook SYSCALL twice"), std::string::npos);
   // Another hook is fine.
-  EXPECT_FALSE(w.reg.register_kfunc_id_set(&w.mod, BPF_PROG_TYPE_XDP, {BTF_SET8_KFUNCS, {{w.mod_fn, 0}}, {}}));
+  EXPECT_FALSE(w.reg.register_kfunc_id_set(&w.mod, ProgType::Xdp, {BTF_SET8_KFUNCS, {{w.mod_fn, 0}}, {}}));
 
-  Error dup = w.reg.register_kfunc_id_set(&w.mod, BPF_PROG_TYPE_TRACING, {BTF_SET8_KFUNCS, {{w.mod_dup, 0}}, {}});
+  Error dup = w.reg.register_kfunc_id_set(&w.mod, ProgType::Tracing, {BTF_SET8_KFUNCS, {{w.mod_dup, 0}}, {}});
   EXPECT_EQ(dup.code(), -EEXIST);
   EXPECT_NE(dup.message().find("kfunc task_get_pid"), std::string::npos);
   EXPECT_NE(dup.message().find("is already present in vmlinux."), std::string::npos);
@@ -146,12 +146,12 @@ TEST(KfuncSets, ModulesRegisterEachHookOnceAndCannotReuseNames) {
   // othermod, loaded later, cannot register a testmod_fn of its own.
   w.reg.add_owner(&w.mod2);
   const uint32_t other_fn = w.mod2.btf->find_own("testmod_fn", BTF_KIND_FUNC).value();
-  Error clash = w.reg.register_kfunc_id_set(&w.mod2, BPF_PROG_TYPE_SYSCALL, {BTF_SET8_KFUNCS, {{other_fn, 0}}, {}});
+  Error clash = w.reg.register_kfunc_id_set(&w.mod2, ProgType::Syscall, {BTF_SET8_KFUNCS, {{other_fn, 0}}, {}});
   EXPECT_EQ(clash.code(), -EEXIST);
 
   // Once testmod is gone, its tables are too.
   w.reg.remove_owner(&w.mod);
-  EXPECT_FALSE(w.reg.lookup(&w.mod, w.mod_fn, prog(BPF_PROG_TYPE_SYSCALL)));
+  EXPECT_FALSE(w.reg.lookup(&w.mod, w.mod_fn, prog(ProgType::Syscall)));
 }
 
 TEST(KfuncSets, At256PerHookTheNextIsE2big) {
@@ -163,24 +163,24 @@ TEST(KfuncSets, At256PerHookTheNextIsE2big) {
   KfuncRegistry reg;
   reg.add_owner(&host);
   std::vector<IdFlags> first(ids.begin(), ids.begin() + 256);
-  ASSERT_FALSE(reg.register_kfunc_id_set(&host, BPF_PROG_TYPE_SYSCALL, {BTF_SET8_KFUNCS, first, {}}));
-  Error over = reg.register_kfunc_id_set(&host, BPF_PROG_TYPE_SYSCALL, {BTF_SET8_KFUNCS, {ids[256]}, {}});
+  ASSERT_FALSE(reg.register_kfunc_id_set(&host, ProgType::Syscall, {BTF_SET8_KFUNCS, first, {}}));
+  Error over = reg.register_kfunc_id_set(&host, ProgType::Syscall, {BTF_SET8_KFUNCS, {ids[256]}, {}});
   EXPECT_EQ(over.code(), -E2BIG);
-  for (const IdFlags& p : first) EXPECT_TRUE(reg.flags_in_hook(&host, Hook::Syscall, p.id));
+  for (const IdFlags& p : first) EXPECT_TRUE(reg.flags_in_hook(&host, KfuncHook::Syscall, p.id));
 }
 
 TEST(KfuncSets, IteratorKfuncsFollowTheNamingAndShapeRules) {
   World w;
-  EXPECT_FALSE(w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_SYSCALL,
+  EXPECT_FALSE(w.reg.register_kfunc_id_set(&w.host, ProgType::Syscall,
                                            {BTF_SET8_KFUNCS,
                                             {{w.iter_new, KF_ITER_NEW},
                                              {w.iter_next, KF_ITER_NEXT | KF_RET_NULL},
                                              {w.iter_destroy, KF_ITER_DESTROY}},
                                             {}}));
-  Error wrong = w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_XDP, {BTF_SET8_KFUNCS, {{w.get, KF_ITER_NEW}}, {}});
+  Error wrong = w.reg.register_kfunc_id_set(&w.host, ProgType::Xdp, {BTF_SET8_KFUNCS, {{w.get, KF_ITER_NEW}}, {}});
   EXPECT_EQ(wrong.code(), -EINVAL);
   EXPECT_NE(wrong.message().find("must be named bpf_iter_<type>_new"), std::string::npos) << wrong.message();
-  Error two = w.reg.register_kfunc_id_set(&w.host, BPF_PROG_TYPE_XDP,
+  Error two = w.reg.register_kfunc_id_set(&w.host, ProgType::Xdp,
                                           {BTF_SET8_KFUNCS, {{w.iter_next, KF_ITER_NEXT | KF_ITER_DESTROY}}, {}});
   EXPECT_NE(two.message().find("more than one KF_ITER_* flag"), std::string::npos);
 }
@@ -230,19 +230,19 @@ TEST(KfuncDefs, CxxFunctionsBecomeSetsPerHookWithAddresses) {
   b.bind<Counter>(b.struct_type("counter", 8, {{"value", b.int_type("long int", 8, true), 0}}));
   KfuncDefs defs;
   const uint32_t mk = defs.add(b, "counter_new", &counter_new, KF_ACQUIRE | KF_RET_NULL,
-                               {BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_LSM}, {"start"});
-  const uint32_t fr = defs.add(b, "counter_free", &counter_free, KF_RELEASE, {BPF_PROG_TYPE_SYSCALL});
-  const uint32_t ad = defs.add(b, "counter_add", &counter_add, KF_TRUSTED_ARGS, {BPF_PROG_TYPE_UNSPEC});
+                               {ProgType::Syscall, ProgType::Tracing, ProgType::Lsm}, {"start"});
+  const uint32_t fr = defs.add(b, "counter_free", &counter_free, KF_RELEASE, {ProgType::Syscall});
+  const uint32_t ad = defs.add(b, "counter_add", &counter_add, KF_TRUSTED_ARGS, {ProgType::Unspec});
   Owner owner{"testmod", b.finish().value(), true};
   KfuncRegistry reg;
   reg.add_owner(&owner);
   // TRACING and LSM share a hook: still one registration for it, so a module
   // does not trip over "registered hook twice".
   ASSERT_FALSE(defs.register_sets(reg, &owner));
-  EXPECT_EQ(reg.flags_in_hook(&owner, Hook::Syscall, mk), KF_ACQUIRE | KF_RET_NULL);
-  EXPECT_EQ(reg.flags_in_hook(&owner, Hook::Tracing, mk), KF_ACQUIRE | KF_RET_NULL);
-  EXPECT_FALSE(reg.flags_in_hook(&owner, Hook::Tracing, fr));
-  EXPECT_TRUE(reg.lookup(&owner, ad, prog(BPF_PROG_TYPE_XDP)));  // COMMON
+  EXPECT_EQ(reg.flags_in_hook(&owner, KfuncHook::Syscall, mk), KF_ACQUIRE | KF_RET_NULL);
+  EXPECT_EQ(reg.flags_in_hook(&owner, KfuncHook::Tracing, mk), KF_ACQUIRE | KF_RET_NULL);
+  EXPECT_FALSE(reg.flags_in_hook(&owner, KfuncHook::Tracing, fr));
+  EXPECT_TRUE(reg.lookup(&owner, ad, prog(ProgType::Xdp)));  // COMMON
   EXPECT_EQ(owner.btf->name(mk), "counter_new");
 
   // The recorded address is the function: calling through it works.
@@ -258,7 +258,7 @@ TEST(KfuncDefs, UnmappedProgramTypeIsNamed) {
   btf::BtfBuilder b;
   b.bind<Counter>(b.struct_type("counter", 8, {{"value", b.int_type("long int", 8, true), 0}}));
   KfuncDefs defs;
-  defs.add(b, "counter_new", &counter_new, 0, {BPF_PROG_TYPE_EXT});
+  defs.add(b, "counter_new", &counter_new, 0, {ProgType::Ext});
   Owner owner{"vmlinux", b.finish().value(), false};
   KfuncRegistry reg;
   reg.add_owner(&owner);

@@ -17,7 +17,7 @@ using testing::ReadSection;
 
 class FakeProg : public TailCallTarget {
  public:
-  FakeProg(uint32_t type, uint32_t id) : id_(id), name_("prog" + std::to_string(id)) { compat_.prog_type = type; }
+  FakeProg(ProgType type, uint32_t id) : id_(id), name_("prog" + std::to_string(id)) { compat_.prog_type = type; }
   FakeProg(ProgArrayOwner compat, uint32_t id) : compat_(compat), id_(id), name_("prog" + std::to_string(id)) {}
   const ProgArrayOwner& compat() const override { return compat_; }
   uint32_t prog_id() const override { return id_; }
@@ -33,9 +33,9 @@ struct ProgArrayTest : ::testing::Test {
   void SetUp() override {
     map = make(spec(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4));
     array = static_cast<ProgArray*>(map.get());
-    progs[10] = std::make_shared<FakeProg>(BPF_PROG_TYPE_XDP, 10);
-    progs[11] = std::make_shared<FakeProg>(BPF_PROG_TYPE_XDP, 11);
-    progs[20] = std::make_shared<FakeProg>(BPF_PROG_TYPE_SCHED_CLS, 20);
+    progs[10] = std::make_shared<FakeProg>(ProgType::Xdp, 10);
+    progs[11] = std::make_shared<FakeProg>(ProgType::Xdp, 11);
+    progs[20] = std::make_shared<FakeProg>(ProgType::SchedCls, 20);
     array->set_resolver([this](uint32_t id) -> std::shared_ptr<TailCallTarget> {
       auto it = progs.find(id);
       return it == progs.end() ? nullptr : it->second;
@@ -80,7 +80,7 @@ TEST_F(ProgArrayTest, KernelErrorCodes) {
 // first program that uses the array (compatible()) claims it as well as the
 // first one stored.
 TEST_F(ProgArrayTest, EveryPropertyOfTheOwnerIsCompared) {
-  const ProgArrayOwner xdp{.prog_type = BPF_PROG_TYPE_XDP, .expected_attach_type = BPF_XDP};
+  const ProgArrayOwner xdp{.prog_type = ProgType::Xdp, .expected_attach_type = BPF_XDP};
   EXPECT_FALSE(array->owner().has_value());
   ASSERT_TRUE(array->compatible(xdp));
   ASSERT_TRUE(array->owner().has_value());
@@ -162,7 +162,7 @@ TEST_F(ProgArrayTest, RemovedTargetIsReleasedAfterGracePeriod) {
 // A program that keeps a map alive, as an executable keeps the maps it uses.
 class ProgWithMap : public FakeProg {
  public:
-  ProgWithMap(std::shared_ptr<Map> m) : FakeProg(BPF_PROG_TYPE_XDP, 30), map_(std::move(m)) {}
+  ProgWithMap(std::shared_ptr<Map> m) : FakeProg(ProgType::Xdp, 30), map_(std::move(m)) {}
 
  private:
   std::shared_ptr<Map> map_;

@@ -51,10 +51,10 @@ TEST(HostKfuncs, StructsAndKfuncsBecomeHostBtfWithFlagsAndAddresses) {
 
   const auto* host = &rt.state()->host;
   EXPECT_EQ(reg(rt).find_by_name("session_acquire")->second, *acq);
-  EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::Hook::Syscall, *acq), KF_ACQUIRE | KF_RET_NULL);
-  EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::Hook::Tracing, *acq), KF_ACQUIRE | KF_RET_NULL);
-  EXPECT_FALSE(reg(rt).flags_in_hook(host, kfunc::Hook::Tracing, *rel));
-  EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::Hook::Common, *sum), 0u);
+  EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Syscall, *acq), KF_ACQUIRE | KF_RET_NULL);
+  EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Tracing, *acq), KF_ACQUIRE | KF_RET_NULL);
+  EXPECT_FALSE(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Tracing, *rel));
+  EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Common, *sum), 0u);
   EXPECT_EQ(reg(rt).find_dtor(host, *st), *rel);
   EXPECT_EQ(rt.state()->kfunc_address(host, *acq), reinterpret_cast<const void*>(&session_acquire));
 
@@ -165,8 +165,8 @@ TEST(HostKfuncs, FiltersDenyPerProgram) {
   ASSERT_FALSE(k.add_filter({ProgType::Syscall}, [](const KfuncFilterInfo& p, uint32_t) {
     return p.prog_name == "untrusted" ? -EACCES : 0;
   }));
-  kfunc::ProgInfo trusted{BPF_PROG_TYPE_SYSCALL, 0, false, "trusted"};
-  kfunc::ProgInfo untrusted{BPF_PROG_TYPE_SYSCALL, 0, false, "untrusted"};
+  kfunc::ProgInfo trusted{ProgType::Syscall, 0, false, "trusted"};
+  kfunc::ProgInfo untrusted{ProgType::Syscall, 0, false, "untrusted"};
   EXPECT_TRUE(reg(rt).lookup(&rt.state()->host, *id, trusted));
   EXPECT_FALSE(reg(rt).lookup(&rt.state()->host, *id, untrusted));
 }

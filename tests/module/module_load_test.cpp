@@ -56,11 +56,11 @@ TEST(ModuleLoad, TestmodPublishesKfuncsFlagsAddressesAndDtor) {
   auto fn = st.kfuncs.find_by_name("testmod_obj_new");
   ASSERT_TRUE(fn);
   EXPECT_EQ(fn->first, mod->owner());
-  EXPECT_EQ(st.kfuncs.flags_in_hook(mod->owner(), kfunc::Hook::Syscall, fn->second),
+  EXPECT_EQ(st.kfuncs.flags_in_hook(mod->owner(), kfunc::KfuncHook::Syscall, fn->second),
             kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL);
-  EXPECT_EQ(st.kfuncs.flags_in_hook(mod->owner(), kfunc::Hook::Tracing, fn->second),
+  EXPECT_EQ(st.kfuncs.flags_in_hook(mod->owner(), kfunc::KfuncHook::Tracing, fn->second),
             kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL);
-  EXPECT_FALSE(st.kfuncs.flags_in_hook(mod->owner(), kfunc::Hook::Xdp, fn->second));
+  EXPECT_FALSE(st.kfuncs.flags_in_hook(mod->owner(), kfunc::KfuncHook::Xdp, fn->second));
   for (const char* k : {"testmod_obj_release", "testmod_obj_value_rcu", "testmod_sleep", "testmod_destructive"})
     EXPECT_TRUE(st.kfuncs.find_by_name(k)) << k;
 

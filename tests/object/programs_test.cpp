@@ -48,31 +48,31 @@ TEST_F(MultiObject, ProgramsInSectionOrderWithTheirTypes) {
   struct Want {
     const char* name;
     const char* section;
-    uint32_t type;
+    ProgType type;
     uint32_t attach;
     bool sleepable;
     const char* target;
   };
   const Want want[] = {
-      {"xdp_one", "xdp", BPF_PROG_TYPE_XDP, BPF_XDP, false, ""},
-      {"xdp_two", "xdp", BPF_PROG_TYPE_XDP, BPF_XDP, false, ""},
-      {"sys_loop", "syscall", BPF_PROG_TYPE_SYSCALL, 0, true, ""},
-      {"tc_prog", "tc", BPF_PROG_TYPE_SCHED_CLS, 0, false, ""},
-      {"cls_prog", "classifier", BPF_PROG_TYPE_SCHED_CLS, 0, false, ""},
-      {"tcx_prog", "tcx/ingress", BPF_PROG_TYPE_SCHED_CLS, 46 /* BPF_TCX_INGRESS */, false, ""},
-      {"sock_prog", "socket", BPF_PROG_TYPE_SOCKET_FILTER, 0, false, ""},
-      {"fentry_prog", "fentry/do_work", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, false, "do_work"},
-      {"fexit_prog", "fexit/do_work", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, false, "do_work"},
-      {"fmod_prog", "fmod_ret/do_work", BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, false, "do_work"},
-      {"fentry_s_prog", "fentry.s/do_sleep", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, "do_sleep"},
-      {"tp_btf_prog", "tp_btf/sched_switch", BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, false, "sched_switch"},
-      {"ops_abc", "struct_ops/abc", BPF_PROG_TYPE_STRUCT_OPS, 0, false, "abc"},
-      {"ops_def", "struct_ops.s/def", BPF_PROG_TYPE_STRUCT_OPS, 0, true, "def"},
-      {"perf_prog", "perf_event", BPF_PROG_TYPE_PERF_EVENT, 0, false, ""},
-      {"tp_prog", "tp/sched/sched_switch", BPF_PROG_TYPE_TRACEPOINT, 0, false, "sched/sched_switch"},
-      {"raw_tp_prog", "raw_tp/sys_enter", BPF_PROG_TYPE_RAW_TRACEPOINT, 0, false, "sys_enter"},
-      {"kprobe_prog", "kprobe/do_exit", BPF_PROG_TYPE_KPROBE, 0, false, "do_exit"},
-      {"xdp_manual", "?xdp", BPF_PROG_TYPE_XDP, BPF_XDP, false, ""},
+      {"xdp_one", "xdp", ProgType::Xdp, BPF_XDP, false, ""},
+      {"xdp_two", "xdp", ProgType::Xdp, BPF_XDP, false, ""},
+      {"sys_loop", "syscall", ProgType::Syscall, 0, true, ""},
+      {"tc_prog", "tc", ProgType::SchedCls, 0, false, ""},
+      {"cls_prog", "classifier", ProgType::SchedCls, 0, false, ""},
+      {"tcx_prog", "tcx/ingress", ProgType::SchedCls, 46 /* BPF_TCX_INGRESS */, false, ""},
+      {"sock_prog", "socket", ProgType::SocketFilter, 0, false, ""},
+      {"fentry_prog", "fentry/do_work", ProgType::Tracing, BPF_TRACE_FENTRY, false, "do_work"},
+      {"fexit_prog", "fexit/do_work", ProgType::Tracing, BPF_TRACE_FEXIT, false, "do_work"},
+      {"fmod_prog", "fmod_ret/do_work", ProgType::Tracing, BPF_MODIFY_RETURN, false, "do_work"},
+      {"fentry_s_prog", "fentry.s/do_sleep", ProgType::Tracing, BPF_TRACE_FENTRY, true, "do_sleep"},
+      {"tp_btf_prog", "tp_btf/sched_switch", ProgType::Tracing, BPF_TRACE_RAW_TP, false, "sched_switch"},
+      {"ops_abc", "struct_ops/abc", ProgType::StructOps, 0, false, "abc"},
+      {"ops_def", "struct_ops.s/def", ProgType::StructOps, 0, true, "def"},
+      {"perf_prog", "perf_event", ProgType::PerfEvent, 0, false, ""},
+      {"tp_prog", "tp/sched/sched_switch", ProgType::Tracepoint, 0, false, "sched/sched_switch"},
+      {"raw_tp_prog", "raw_tp/sys_enter", ProgType::RawTracepoint, 0, false, "sys_enter"},
+      {"kprobe_prog", "kprobe/do_exit", ProgType::Kprobe, 0, false, "do_exit"},
+      {"xdp_manual", "?xdp", ProgType::Xdp, BPF_XDP, false, ""},
   };
   ASSERT_EQ(obj_.programs.size(), std::size(want));
   for (size_t i = 0; i < std::size(want); i++) {
@@ -209,32 +209,6 @@ TEST_F(MultiObject, LineInfoPointsAtTheSource) {
   bool cb_line = false;
   for (const LineInfo& li : p.line_info) cb_line |= li.line.find("*sum += i;") != std::string::npos;
   EXPECT_TRUE(cb_line);
-}
-
-TEST(SectionTypes, TableLookups) {
-  uint32_t type = 0, attach = 0;
-  bool sleepable = false;
-  EXPECT_TRUE(prog_type_from_section("syscall", &type, &attach, &sleepable));
-  EXPECT_EQ(type, uint32_t(BPF_PROG_TYPE_SYSCALL));
-  EXPECT_TRUE(sleepable);
-  EXPECT_TRUE(prog_type_from_section("fexit.s/f", &type, &attach, &sleepable));
-  EXPECT_EQ(attach, uint32_t(BPF_TRACE_FEXIT));
-  EXPECT_TRUE(sleepable);
-  EXPECT_TRUE(prog_type_from_section("xdp.frags", &type, &attach, &sleepable));
-  EXPECT_EQ(type, uint32_t(BPF_PROG_TYPE_XDP));
-  EXPECT_TRUE(prog_type_from_section("tracepoint/a/b", &type, &attach, &sleepable));
-  EXPECT_EQ(type, uint32_t(BPF_PROG_TYPE_TRACEPOINT));
-  EXPECT_TRUE(prog_type_from_section("struct_ops", &type, &attach, &sleepable));
-  EXPECT_EQ(type, uint32_t(BPF_PROG_TYPE_STRUCT_OPS));
-  EXPECT_FALSE(sleepable);
-  EXPECT_TRUE(prog_type_from_section("lsm.s/file_open", &type, &attach, &sleepable));
-  EXPECT_EQ(attach, uint32_t(BPF_LSM_MAC));
-  // Exact names take no suffix; '+' names need a '/' before one.
-  EXPECT_FALSE(prog_type_from_section("xdp/foo", &type, &attach, &sleepable));
-  EXPECT_FALSE(prog_type_from_section("syscallx", &type, &attach, &sleepable));
-  EXPECT_FALSE(prog_type_from_section("fentryx", &type, &attach, &sleepable));
-  EXPECT_FALSE(prog_type_from_section("", &type, &attach, &sleepable));
-  EXPECT_FALSE(prog_type_from_section(".text", &type, &attach, &sleepable));
 }
 
 }  // namespace

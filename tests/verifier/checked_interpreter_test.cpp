@@ -32,7 +32,7 @@ std::shared_ptr<maps::Map> make_map(uint32_t type, uint32_t key, uint32_t value,
 
 struct CheckedRun {
   Prog prog;
-  uint32_t prog_type = BPF_PROG_TYPE_SYSCALL;
+  ProgType prog_type = ProgType::Syscall;
   std::vector<maps::Map*> maps;
   std::vector<int32_t> stack_depth;
   std::vector<uint8_t> ctx;
@@ -94,9 +94,9 @@ TEST(CheckedInterpreter, StackBelowFrameAndBelowVerifiedDepth) {
   CheckedRun below{{ldx(BPF_B, 0, 10, -513), exit_insn()}};
   EXPECT_TRUE(violates(below.go(), ViolationKind::OutOfBounds, 0));
   // Within 512 bytes but deeper than the verifier's stack depth for the frame.
-  CheckedRun deep{{st(BPF_DW, 10, -16, 1), mov64_imm(0, 0), exit_insn()}, BPF_PROG_TYPE_SYSCALL, {}, {8}};
+  CheckedRun deep{{st(BPF_DW, 10, -16, 1), mov64_imm(0, 0), exit_insn()}, ProgType::Syscall, {}, {8}};
   EXPECT_TRUE(violates(deep.go(), ViolationKind::OutOfBounds, 0));
-  CheckedRun ok{{st(BPF_DW, 10, -8, 1), ldx(BPF_DW, 0, 10, -8), exit_insn()}, BPF_PROG_TYPE_SYSCALL, {}, {8}};
+  CheckedRun ok{{st(BPF_DW, 10, -8, 1), ldx(BPF_DW, 0, 10, -8), exit_insn()}, ProgType::Syscall, {}, {8}};
   auto res = ok.go();
   ASSERT_EQ(res.status, CheckedResult::Status::Ok);
   EXPECT_EQ(res.r0, 1u);
@@ -104,7 +104,7 @@ TEST(CheckedInterpreter, StackBelowFrameAndBelowVerifiedDepth) {
 
 TEST(CheckedInterpreter, MapValueOnePastTheEnd) {
   auto m = make_map(BPF_MAP_TYPE_ARRAY, 4, 12, 4);
-  CheckedRun r{lookup(addr(m), 1) + Prog{jmp_imm(BPF_JEQ, 0, 0, 1), ldx(BPF_W, 0, 0, 9), exit_insn()}, BPF_PROG_TYPE_SYSCALL,
+  CheckedRun r{lookup(addr(m), 1) + Prog{jmp_imm(BPF_JEQ, 0, 0, 1), ldx(BPF_W, 0, 0, 9), exit_insn()}, ProgType::Syscall,
         {m.get()}};
   auto res = r.go();
   ASSERT_TRUE(violates(res, ViolationKind::OutOfBounds, 7));
@@ -118,7 +118,7 @@ TEST(CheckedInterpreter, OverflowIntoLiveNeighbourIsCaught) {
   auto m = make_map(BPF_MAP_TYPE_ARRAY, 4, 8, 2);
   Prog p = lookup(addr(m), 1) + Prog{mov64_reg(7, 0)} + lookup(addr(m), 0) +
            Prog{jmp_imm(BPF_JEQ, 0, 0, 2), jmp_imm(BPF_JEQ, 7, 0, 1), ldx(BPF_DW, 0, 0, 8), exit_insn()};
-  CheckedRun r{p, BPF_PROG_TYPE_SYSCALL, {m.get()}};
+  CheckedRun r{p, ProgType::Syscall, {m.get()}};
   auto res = r.go();
   ASSERT_TRUE(violates(res, ViolationKind::OutOfBounds, 15));
   EXPECT_EQ(res.violation->addr - res.violation->nearest->start, 8u);
@@ -150,13 +150,13 @@ TEST(CheckedInterpreter, ReadOnlyMemory) {
   Prog p;
   lddw(p, 1, base + 4, BPF_PSEUDO_MAP_VALUE);
   p = p + Prog{ldx(BPF_W, 0, 1, 0), st(BPF_W, 1, 0, 7), exit_insn()};
-  CheckedRun r{p, BPF_PROG_TYPE_SYSCALL, {rodata.get()}};
+  CheckedRun r{p, ProgType::Syscall, {rodata.get()}};
   auto res = r.go();
   ASSERT_TRUE(violates(res, ViolationKind::ReadOnly, 3));
   // Global data by index (the loader's form) names the same region.
   Prog q = {insn(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_IDX_VALUE, 0, 0), insn(0, 0, 0, 0, 6),
             ldx(BPF_H, 0, 1, 0), ldx(BPF_H, 0, 1, 2), exit_insn()};
-  CheckedRun ri{q, BPF_PROG_TYPE_SYSCALL, {rodata.get()}};
+  CheckedRun ri{q, ProgType::Syscall, {rodata.get()}};
   EXPECT_TRUE(violates(ri.go(), ViolationKind::OutOfBounds, 3));
 }
 
@@ -172,16 +172,16 @@ TEST(CheckedInterpreter, XdpPacketAndReadOnlyCtx) {
   exec::CheckedInput in{reinterpret_cast<uint64_t>(&md), sizeof md, {}};
   // Reads the last packet byte, then the one after it.
   Prog p = {ldx(BPF_W, 2, 1, 0), ldx(BPF_B, 0, 2, 19), ldx(BPF_B, 0, 2, 20), exit_insn()};
-  CheckedRun r{p, BPF_PROG_TYPE_XDP};
+  CheckedRun r{p, ProgType::Xdp};
   r.input = in;
   auto res = r.go();
   ASSERT_TRUE(violates(res, ViolationKind::OutOfBounds, 2));
   EXPECT_EQ(res.violation->nearest->kind, RegionKind::Packet);
   // The metadata is a region of its own: a packet pointer cannot reach it.
-  CheckedRun meta{{ldx(BPF_W, 2, 1, 0), ldx(BPF_B, 0, 2, -1), exit_insn()}, BPF_PROG_TYPE_XDP};
+  CheckedRun meta{{ldx(BPF_W, 2, 1, 0), ldx(BPF_B, 0, 2, -1), exit_insn()}, ProgType::Xdp};
   meta.input = in;
   EXPECT_TRUE(violates(meta.go(), ViolationKind::OutOfBounds, 1));
-  CheckedRun ctx_write{{st(BPF_W, 1, 12, 5), mov64_imm(0, 0), exit_insn()}, BPF_PROG_TYPE_XDP};
+  CheckedRun ctx_write{{st(BPF_W, 1, 12, 5), mov64_imm(0, 0), exit_insn()}, ProgType::Xdp};
   ctx_write.input = in;
   EXPECT_TRUE(violates(ctx_write.go(), ViolationKind::ReadOnly, 0));
   munmap(m, 4096);
@@ -202,7 +202,7 @@ TEST(CheckedInterpreter, HelperMemoryArguments) {
   Prog p = {st(BPF_W, 10, -4, 0), mov64_reg(2, 10), alu64_imm(BPF_ADD, 2, -4)};
   lddw(p, 1, addr(h), BPF_PSEUDO_MAP_FD);
   p = p + Prog{call_helper(BPF_FUNC_map_lookup_elem), mov64_imm(0, 0), exit_insn()};
-  CheckedRun r{p, BPF_PROG_TYPE_SYSCALL, {h.get()}};
+  CheckedRun r{p, ProgType::Syscall, {h.get()}};
   auto res = r.go();
   ASSERT_TRUE(violates(res, ViolationKind::OutOfBounds, 5));
   EXPECT_NE(res.violation->detail.find("bpf_map_lookup_elem"), std::string::npos) << res.violation->detail;
@@ -225,15 +225,15 @@ TEST(CheckedInterpreter, RingbufRecords) {
   // Write past the record, use after submit, never submit.
   CheckedRun past{reserve(8) + Prog{jmp_imm(BPF_JEQ, 6, 0, 4), st(BPF_W, 6, 6, 1), mov64_reg(1, 6), mov64_imm(2, 0),
                              call_helper(BPF_FUNC_ringbuf_submit), mov64_imm(0, 0), exit_insn()},
-           BPF_PROG_TYPE_SYSCALL, {rb.get()}};
+           ProgType::Syscall, {rb.get()}};
   EXPECT_TRUE(violates(past.go(), ViolationKind::OutOfBounds, 7));
   CheckedRun after{reserve(8) + Prog{jmp_imm(BPF_JEQ, 6, 0, 4), mov64_reg(1, 6), mov64_imm(2, 0),
                               call_helper(BPF_FUNC_ringbuf_discard), st(BPF_W, 6, 0, 1), mov64_imm(0, 0), exit_insn()},
-            BPF_PROG_TYPE_SYSCALL, {rb.get()}};
+            ProgType::Syscall, {rb.get()}};
   auto res = after.go();
   ASSERT_TRUE(violates(res, ViolationKind::OutOfBounds, 10));
   EXPECT_FALSE(res.violation->nearest->live);
-  CheckedRun leak{reserve(8) + Prog{mov64_imm(0, 0), exit_insn()}, BPF_PROG_TYPE_SYSCALL, {rb.get()}};
+  CheckedRun leak{reserve(8) + Prog{mov64_imm(0, 0), exit_insn()}, ProgType::Syscall, {rb.get()}};
   EXPECT_TRUE(violates(leak.go(), ViolationKind::ReferenceLeak, -1));
   // Submitting something that is not a record.
   CheckedRun bogus{{mov64_reg(1, 10), alu64_imm(BPF_ADD, 1, -8), mov64_imm(2, 0), call_helper(BPF_FUNC_ringbuf_submit),
@@ -334,7 +334,7 @@ TEST(CheckedInterpreter, AgreesWithTheInterpreterOnConformancePrograms) {
     }
     const std::vector<uint8_t> mem0 = parse_hex(json_field(line, "mem_hex"));
     std::vector<uint8_t> mem_checked = mem0, mem_fast = mem0;
-    CheckedRun r{prog, 0};
+    CheckedRun r{prog, ProgType::Unspec};
     r.input = {mem_checked.empty() ? 0 : reinterpret_cast<uint64_t>(mem_checked.data()), mem_checked.size(),
                {mem_checked.size()}};
     if (!r.input.ctx) r.input.ctx = 0;

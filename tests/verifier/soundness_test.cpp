@@ -25,7 +25,7 @@ namespace {
 
 /// Runs an (unverified) program in the checked interpreter with the given ctx.
 exec::CheckedResult run_checked(const Prog& p, std::vector<uint8_t> ctx = {}) {
-  auto prog = exec::CheckedProgram::create(p, exec::CheckedOptions{BPF_PROG_TYPE_SYSCALL});
+  auto prog = exec::CheckedProgram::create(p, exec::CheckedOptions{ProgType::Syscall});
   EXPECT_TRUE(prog.ok());
   EXPECT_NE(current_cpu(), kNoCpu);
   rcu::ReadLock lock;
@@ -97,16 +97,16 @@ Prog lookup_equal_to_ctx() {
 }
 
 TEST(SoundnessRegression, MaybeNullEqualToCtxIsNotProvenNonNull) {
-  EXPECT_REJECTED((VerifyCase{lookup_equal_to_ctx(), BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}),
+  EXPECT_REJECTED((VerifyCase{lookup_equal_to_ctx(), ProgType::Syscall, {hash_map(4, 8)}}),
                   "R0 invalid mem access 'map_value_or_null'");
   // Compared with a pointer that is never NULL (the stack), it still passes.
   Prog q = lookup_equal_to_ctx();
   q[0] = mov64_reg(6, 10);
-  EXPECT_ACCEPTED((VerifyCase{q, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}));
+  EXPECT_ACCEPTED((VerifyCase{q, ProgType::Syscall, {hash_map(4, 8)}}));
   // What the run does: NULL == NULL, then a read through NULL.
   auto m = maps::create_map(hash_map(4, 8));
   ASSERT_TRUE(m.ok());
-  exec::CheckedOptions o{BPF_PROG_TYPE_SYSCALL};
+  exec::CheckedOptions o{ProgType::Syscall};
   o.maps = {m->get()};
   auto prog = exec::CheckedProgram::create(lookup_equal_to_ctx(), o);
   ASSERT_TRUE(prog.ok());

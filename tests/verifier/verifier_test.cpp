@@ -52,12 +52,12 @@ TEST(VerifierAlu, MapPtrArithmeticProhibited) {
   Prog p;
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{alu64_imm(BPF_ADD, 1, 8), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}), "R1 pointer arithmetic on map_ptr prohibited");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}), "R1 pointer arithmetic on map_ptr prohibited");
 }
 
 TEST(VerifierAlu, NullablePointerArithmeticProhibited) {
   Prog p = lookup_prefix() + Prog{alu64_imm(BPF_ADD, 0, 1), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}),
                   "R0 pointer arithmetic on map_value_or_null prohibited, null-check it first");
 }
 
@@ -120,30 +120,30 @@ TEST(VerifierStack, SpilledConstantBoundsAccess) {
 
 TEST(VerifierMap, LookupWithNullCheckAccepted) {
   Prog p = lookup_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 1), ldx(BPF_DW, 1, 0, 0), mov64_imm(0, 0), exit_insn()};
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}));
 }
 
 TEST(VerifierMap, MissingNullCheck) {
   Prog p = lookup_prefix() + Prog{ldx(BPF_DW, 1, 0, 0), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}), "R0 invalid mem access 'map_value_or_null'");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}), "R0 invalid mem access 'map_value_or_null'");
 }
 
 TEST(VerifierMap, NullBranchSeesScalarZero) {
   // In the "== NULL" branch R0 is 0, a scalar: dereferencing it fails there.
   Prog p = lookup_prefix() + Prog{jmp_imm(BPF_JNE, 0, 0, 1), ldx(BPF_DW, 1, 0, 0), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}), "R0 invalid mem access 'scalar'");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}), "R0 invalid mem access 'scalar'");
 }
 
 TEST(VerifierMap, NullCheckPropagatesToCopies) {
   Prog p = lookup_prefix() + Prog{mov64_reg(6, 0), stx(BPF_DW, 10, 0, -16), jmp_imm(BPF_JEQ, 0, 0, 3),
                                   ldx(BPF_DW, 1, 6, 0), ldx(BPF_DW, 2, 10, -16), ldx(BPF_DW, 1, 2, 0),
                                   mov64_imm(0, 0), exit_insn()};
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}));
 }
 
 TEST(VerifierMap, ValueOutOfBounds) {
   Prog p = lookup_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 1), ldx(BPF_DW, 1, 0, 8), mov64_imm(0, 0), exit_insn()};
-  VerifyCase c{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}};
+  VerifyCase c{p, ProgType::Syscall, {hash_map(4, 8)}};
   EXPECT_REJECTED(c, "invalid access to map value, value_size=8 off=8 size=8");
   EXPECT_REJECTED_LOG(c, "R0 min value is outside of the allowed memory range");
 }
@@ -153,14 +153,14 @@ TEST(VerifierMap, VariableOffsetBounded) {
   Prog p = lookup_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 4), ldx(BPF_DW, 1, 6, 0), alu64_imm(BPF_AND, 1, 7),
                                   alu64_reg(BPF_ADD, 0, 1), ldx(BPF_B, 1, 0, 0), mov64_imm(0, 0), exit_insn()};
   p.insert(p.begin(), mov64_reg(6, 1));
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 16)}}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 16)}}));
 }
 
 TEST(VerifierMap, VariableOffsetTooLarge) {
   Prog p = lookup_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 4), ldx(BPF_DW, 1, 6, 0), alu64_imm(BPF_AND, 1, 31),
                                   alu64_reg(BPF_ADD, 0, 1), ldx(BPF_B, 1, 0, 0), mov64_imm(0, 0), exit_insn()};
   p.insert(p.begin(), mov64_reg(6, 1));
-  EXPECT_REJECTED_LOG((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 16)}}),
+  EXPECT_REJECTED_LOG((VerifyCase{p, ProgType::Syscall, {hash_map(4, 16)}}),
                       "R0 max value is outside of the allowed memory range");
 }
 
@@ -168,7 +168,7 @@ TEST(VerifierMap, UnboundedIndex) {
   Prog p = lookup_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 4), ldx(BPF_W, 1, 6, 0), alu64_reg(BPF_ADD, 0, 1),
                                   ldx(BPF_B, 1, 0, 0), mov64_imm(0, 0), exit_insn()};
   p.insert(p.begin(), mov64_reg(6, 1));
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 16)}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 16)}}),
                   "R0 unbounded memory access, make sure to bounds check any such access");
 }
 
@@ -176,7 +176,7 @@ TEST(VerifierMap, KeyOnUninitStackUnprivileged) {
   Prog p = {mov64_reg(2, 10), alu64_imm(BPF_ADD, 2, -4)};
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{call_helper(BPF_FUNC_map_lookup_elem), mov64_imm(0, 0), exit_insn()};
-  VerifyCase c{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}};
+  VerifyCase c{p, ProgType::Syscall, {hash_map(4, 8)}};
   c.allow_uninit_stack = false;
   EXPECT_REJECTED(c, "invalid read from stack R2 off -4+0 size 4");
 }
@@ -185,7 +185,7 @@ TEST(VerifierMap, KeyOutsideStack) {
   Prog p = {mov64_reg(2, 10), alu64_imm(BPF_ADD, 2, -2)};
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{call_helper(BPF_FUNC_map_lookup_elem), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}),
                   "invalid read from stack R2 off=-2 size=4");
 }
 
@@ -193,7 +193,7 @@ TEST(VerifierMap, KeyNotAPointer) {
   Prog p = {mov64_imm(2, 0)};
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{call_helper(BPF_FUNC_map_lookup_elem), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}),
                   "R2 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_");
 }
 
@@ -204,7 +204,7 @@ TEST(VerifierMap, ReadOnlyMapWrite) {
   Prog p;
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX_VALUE);
   p = p + Prog{st(BPF_DW, 1, 0, 1), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ro}}), "write into map forbidden, value_size=8 off=0 size=8");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {ro}}), "write into map forbidden, value_size=8 off=0 size=8");
 }
 
 TEST(VerifierCtx, SyscallCtxReadWrite) {
@@ -212,12 +212,12 @@ TEST(VerifierCtx, SyscallCtxReadWrite) {
 }
 
 TEST(VerifierCtx, XdpWriteRejected) {
-  EXPECT_REJECTED((VerifyCase{{mov64_imm(0, 0), stx(BPF_W, 1, 0, 0), exit_insn()}, BPF_PROG_TYPE_XDP}),
+  EXPECT_REJECTED((VerifyCase{{mov64_imm(0, 0), stx(BPF_W, 1, 0, 0), exit_insn()}, ProgType::Xdp}),
                   "invalid bpf_context access off=0 size=4");
 }
 
 TEST(VerifierCtx, XdpWrongSize) {
-  EXPECT_REJECTED((VerifyCase{{ldx(BPF_DW, 0, 1, 0), exit_insn()}, BPF_PROG_TYPE_XDP}),
+  EXPECT_REJECTED((VerifyCase{{ldx(BPF_DW, 0, 1, 0), exit_insn()}, ProgType::Xdp}),
                   "invalid bpf_context access off=0 size=8");
 }
 
@@ -231,12 +231,12 @@ TEST(VerifierCtx, SkbPacketAndMark) {
   Prog p = {ldx(BPF_W, 2, 1, offsetof(struct __sk_buff, data)), ldx(BPF_W, 3, 1, offsetof(struct __sk_buff, data_end)),
             mov64_reg(4, 2), alu64_imm(BPF_ADD, 4, 4), jmp_reg(BPF_JGT, 4, 3, 2), ldx(BPF_W, 0, 2, 0),
             st(BPF_W, 1, offsetof(struct __sk_buff, mark), 1), mov64_imm(0, 0), exit_insn()};
-  EXPECT_ACCEPTED(VerifyCase{p, BPF_PROG_TYPE_SCHED_CLS});
+  EXPECT_ACCEPTED(VerifyCase{p, ProgType::SchedCls});
 }
 
 TEST(VerifierCtx, SkbReadOnlyField) {
   Prog p = {st(BPF_W, 1, offsetof(struct __sk_buff, len), 1), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED(VerifyCase{p, BPF_PROG_TYPE_SCHED_CLS}, "invalid bpf_context access off=0 size=4");
+  EXPECT_REJECTED(VerifyCase{p, ProgType::SchedCls}, "invalid bpf_context access off=0 size=4");
 }
 
 // xdp: r2 = data, r3 = data_end.
@@ -244,7 +244,7 @@ Prog xdp_prefix() { return {ldx(BPF_W, 2, 1, 0), ldx(BPF_W, 3, 1, 4)}; }
 
 TEST(VerifierPacket, AccessWithoutCheck) {
   Prog p = xdp_prefix() + Prog{ldx(BPF_B, 0, 2, 0), exit_insn()};
-  VerifyCase c{p, BPF_PROG_TYPE_XDP};
+  VerifyCase c{p, ProgType::Xdp};
   EXPECT_REJECTED(c, "invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)");
   EXPECT_REJECTED_LOG(c, "R2 offset is outside of the packet");
 }
@@ -252,30 +252,30 @@ TEST(VerifierPacket, AccessWithoutCheck) {
 TEST(VerifierPacket, AccessInsideCheckedRange) {
   Prog p = xdp_prefix() + Prog{mov64_reg(4, 2), alu64_imm(BPF_ADD, 4, 14), jmp_reg(BPF_JGT, 4, 3, 2),
                                ldx(BPF_B, 0, 2, 13), exit_insn(), mov64_imm(0, 0), exit_insn()};
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_XDP}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Xdp}));
 }
 
 TEST(VerifierPacket, AccessBeyondCheckedRange) {
   Prog p = xdp_prefix() + Prog{mov64_reg(4, 2), alu64_imm(BPF_ADD, 4, 14), jmp_reg(BPF_JGT, 4, 3, 2),
                                ldx(BPF_B, 0, 2, 14), exit_insn(), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_XDP}), "invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Xdp}), "invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)");
 }
 
 TEST(VerifierPacket, ReversedComparison) {
   // if (data_end >= data + 8) read 8 bytes (taken branch).
   Prog p = xdp_prefix() + Prog{mov64_reg(4, 2), alu64_imm(BPF_ADD, 4, 8), jmp_reg(BPF_JGE, 3, 4, 2),
                                mov64_imm(0, 0), exit_insn(), ldx(BPF_DW, 0, 2, 0), exit_insn()};
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_XDP}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Xdp}));
 }
 
 TEST(VerifierPacket, PktEndNotDereferenceable) {
   Prog p = xdp_prefix() + Prog{ldx(BPF_B, 0, 3, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_XDP}), "R3 invalid mem access 'pkt_end'");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Xdp}), "R3 invalid mem access 'pkt_end'");
 }
 
 TEST(VerifierPacket, PktEndArithmetic) {
   Prog p = xdp_prefix() + Prog{alu64_imm(BPF_ADD, 3, 1), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_XDP}), "R3 pointer arithmetic on pkt_end prohibited");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Xdp}), "R3 pointer arithmetic on pkt_end prohibited");
 }
 
 TEST(VerifierHelper, UnknownHelper) {
@@ -300,7 +300,7 @@ TEST(VerifierHelper, WrongMapTypeForRingbuf) {
   Prog p;
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{mov64_imm(2, 8), mov64_imm(3, 0), call_helper(BPF_FUNC_ringbuf_reserve), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}),
                   "cannot pass map_type 1 into func bpf_ringbuf_reserve#131");
 }
 
@@ -327,12 +327,12 @@ Prog reserve_prefix() {
 TEST(VerifierRefs, ReserveSubmitAccepted) {
   Prog p = reserve_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 4), st(BPF_DW, 0, 0, 1), mov64_reg(1, 0), mov64_imm(2, 0),
                                    call_helper(BPF_FUNC_ringbuf_submit), mov64_imm(0, 0), exit_insn()};
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map()}}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Syscall, {ringbuf_map()}}));
 }
 
 TEST(VerifierRefs, ReserveWithoutSubmitLeaks) {
   Prog p = reserve_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 0), mov64_imm(0, 0), exit_insn()};
-  VerifyCase c{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map()}};
+  VerifyCase c{p, ProgType::Syscall, {ringbuf_map()}};
   EXPECT_REJECTED(c, "Unreleased reference id=2 alloc_insn=4");
   EXPECT_REJECTED_LOG(c, "Unreleased reference id=2 alloc_insn=4\nBPF_EXIT instruction in main prog would lead to reference leak");
 }
@@ -340,14 +340,14 @@ TEST(VerifierRefs, ReserveWithoutSubmitLeaks) {
 TEST(VerifierRefs, RingbufAccessOutOfRecord) {
   Prog p = reserve_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 4), st(BPF_DW, 0, 8, 1), mov64_reg(1, 0), mov64_imm(2, 0),
                                    call_helper(BPF_FUNC_ringbuf_submit), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map()}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {ringbuf_map()}}),
                   "invalid access to memory, mem_size=8 off=8 size=8");
 }
 
 TEST(VerifierRefs, SubmitWithoutNullCheck) {
   Prog p = reserve_prefix() + Prog{mov64_reg(1, 0), mov64_imm(2, 0), call_helper(BPF_FUNC_ringbuf_submit),
                                    mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map()}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {ringbuf_map()}}),
                   "R1 type=ringbuf_mem_or_null expected=ringbuf_mem");
 }
 
@@ -355,13 +355,13 @@ TEST(VerifierRefs, DoubleSubmit) {
   Prog p = reserve_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 7), mov64_reg(6, 0), mov64_reg(1, 6), mov64_imm(2, 0),
                                    call_helper(BPF_FUNC_ringbuf_submit), mov64_reg(1, 6), mov64_imm(2, 0),
                                    call_helper(BPF_FUNC_ringbuf_submit), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map()}}), "R1 type=scalar expected=ringbuf_mem");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {ringbuf_map()}}), "R1 type=scalar expected=ringbuf_mem");
 }
 
 TEST(VerifierRefs, SubmitWithOffset) {
   Prog p = reserve_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 4), alu64_imm(BPF_ADD, 0, 4), mov64_reg(1, 0),
                                    mov64_imm(2, 0), call_helper(BPF_FUNC_ringbuf_submit), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map()}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {ringbuf_map()}}),
                   "R1 must have zero offset when passed to release func or trusted arg to kfunc");
 }
 
@@ -376,8 +376,8 @@ TEST(VerifierRefs, TailCallWithReference) {
   lddw(p, 2, 1, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{mov64_imm(3, 0), call_helper(BPF_FUNC_tail_call), mov64_reg(1, 7), mov64_imm(2, 0),
                call_helper(BPF_FUNC_ringbuf_submit), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map(), progs}}), "Unreleased reference id=2 alloc_insn=5");
-  EXPECT_REJECTED_LOG((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map(), progs}}), "tail_call would lead to reference leak");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {ringbuf_map(), progs}}), "Unreleased reference id=2 alloc_insn=5");
+  EXPECT_REJECTED_LOG((VerifyCase{p, ProgType::Syscall, {ringbuf_map(), progs}}), "tail_call would lead to reference leak");
 }
 
 TEST(VerifierCalls, StaticCallAccepted) {
@@ -526,7 +526,7 @@ TEST(VerifierAtomics, OnCtxRejected) {
 TEST(VerifierAtomics, OnMapValueOutOfBounds) {
   Prog p = lookup_prefix() + Prog{jmp_imm(BPF_JEQ, 0, 0, 2), mov64_imm(1, 1), atomic(BPF_DW, BPF_ADD, 0, 1, 8),
                                   mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}),
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}),
                   "invalid access to map value, value_size=8 off=8 size=8");
 }
 
@@ -534,7 +534,7 @@ TEST(VerifierHelper, RingbufReserveSizeMustBeConstant) {
   Prog p = {ldx(BPF_DW, 2, 1, 0)};
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{mov64_imm(3, 0), call_helper(BPF_FUNC_ringbuf_reserve), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {ringbuf_map()}}), "R2 is not a known constant'");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Syscall, {ringbuf_map()}}), "R2 is not a known constant'");
 }
 
 TEST(VerifierHelper, UpdateValueFromMapValue) {
@@ -543,13 +543,13 @@ TEST(VerifierHelper, UpdateValueFromMapValue) {
                                   alu64_imm(BPF_ADD, 2, -4)};
   lddw(p, 1, 0, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{mov64_imm(4, 0), call_helper(BPF_FUNC_map_update_elem), mov64_imm(0, 0), exit_insn()};
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}}));
 }
 
 TEST(VerifierPacket, XdpPacketWrite) {
   Prog p = xdp_prefix() + Prog{mov64_reg(4, 2), alu64_imm(BPF_ADD, 4, 2), jmp_reg(BPF_JGT, 4, 3, 1),
                                st(BPF_H, 2, 0, 0), mov64_imm(0, 2), exit_insn()};
-  EXPECT_ACCEPTED((VerifyCase{p, BPF_PROG_TYPE_XDP}));
+  EXPECT_ACCEPTED((VerifyCase{p, ProgType::Xdp}));
 }
 
 TEST(VerifierPacket, VariableOffsetLosesRange) {
@@ -557,7 +557,7 @@ TEST(VerifierPacket, VariableOffsetLosesRange) {
   Prog p = xdp_prefix() + Prog{ldx(BPF_W, 5, 1, 16), alu64_imm(BPF_AND, 5, 3), mov64_reg(4, 2),
                                alu64_imm(BPF_ADD, 4, 8), jmp_reg(BPF_JGT, 4, 3, 3), alu64_reg(BPF_ADD, 2, 5),
                                ldx(BPF_B, 0, 2, 0), exit_insn(), mov64_imm(0, 0), exit_insn()};
-  EXPECT_REJECTED((VerifyCase{p, BPF_PROG_TYPE_XDP}), "invalid access to packet, off=0 size=1, R2(id=1,off=0,r=0)");
+  EXPECT_REJECTED((VerifyCase{p, ProgType::Xdp}), "invalid access to packet, off=0 size=1, R2(id=1,off=0,r=0)");
 }
 
 TEST(VerifierCalls, BpfLoopCallbackUsesCallerStack) {
@@ -602,7 +602,7 @@ TEST(VerifierLog, LineInfo) {
   std::vector<object::LineInfo> li = {{0, "/src/prog.bpf.c", "  return 0;", 7, 2}};
   verifier::VerifyInput in;
   in.insns = p;
-  in.prog_type = BPF_PROG_TYPE_SYSCALL;
+  in.prog_type = ProgType::Syscall;
   in.line_info = li;
   in.log_level = 2;
   auto r = verifier::verify(in);
@@ -618,7 +618,7 @@ TEST(VerifierFacts, MapPerCallSiteMergedConservatively) {
   lddw(p, 1, 1, BPF_PSEUDO_MAP_IDX);
   p = p + Prog{mov64_reg(2, 10), alu64_imm(BPF_ADD, 2, -4), call_helper(BPF_FUNC_map_lookup_elem), mov64_imm(0, 0),
                exit_insn()};
-  auto r = run_verify(VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8), hash_map(4, 8)}});
+  auto r = run_verify(VerifyCase{p, ProgType::Syscall, {hash_map(4, 8), hash_map(4, 8)}});
   ASSERT_TRUE(r.ok()) << r.error().log();
   const size_t call = p.size() - 3;
   EXPECT_EQ(r->facts[call].map, verifier::InsnFacts::kMapConflict);
@@ -627,7 +627,7 @@ TEST(VerifierFacts, MapPerCallSiteMergedConservatively) {
 
 TEST(VerifierFacts, SingleMapRecorded) {
   Prog p = lookup_prefix() + Prog{mov64_imm(0, 0), exit_insn()};
-  auto r = run_verify(VerifyCase{p, BPF_PROG_TYPE_SYSCALL, {hash_map(4, 8)}});
+  auto r = run_verify(VerifyCase{p, ProgType::Syscall, {hash_map(4, 8)}});
   ASSERT_TRUE(r.ok()) << r.error().log();
   EXPECT_EQ(r->facts[5].map, 0);
 }

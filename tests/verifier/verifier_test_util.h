@@ -15,7 +15,7 @@ namespace hostbpf::test {
 
 struct VerifyCase {
   Prog prog;
-  uint32_t prog_type = BPF_PROG_TYPE_SYSCALL;
+  ProgType prog_type = ProgType::Syscall;
   std::vector<maps::MapSpec> maps;
   int log_level = 1;
   bool allow_uninit_stack = true;

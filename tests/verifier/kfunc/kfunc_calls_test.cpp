@@ -245,7 +245,7 @@ TEST_F(KfuncCalls, CheckedInterpreterRunsKfuncCalls) {
   const auto insns = obj->program("acquire_release")->insns();
   const std::span<const isa::Insn> prog(reinterpret_cast<const isa::Insn*>(insns.data()), insns.size());
   exec::CheckedOptions o;
-  o.prog_type = BPF_PROG_TYPE_SYSCALL;
+  o.prog_type = ProgType::Syscall;
   for (const auto& insn : prog)
     if (isa::is_kfunc_call(insn))
       o.kfuncs.push_back({insn.imm, insn.off,

@@ -64,7 +64,7 @@ struct XdpMd {
 };
 long test_ctx(XdpMd* ctx) { return ctx ? 1000 : -1; }
 
-constexpr std::initializer_list<uint32_t> kHooks = {BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_XDP};
+constexpr std::initializer_list<ProgType> kHooks = {ProgType::Syscall, ProgType::Xdp};
 
 }  // namespace
 
@@ -92,7 +92,7 @@ void register_test_kfuncs(Runtime& rt) {
   defs.add(b, "test_other_global", &test_other_global, 0, kHooks);
   defs.add(b, "test_sleepy", &test_sleepy, kfunc::KF_SLEEPABLE, kHooks);
   defs.add(b, "test_destructive", &test_destructive, kfunc::KF_DESTRUCTIVE, kHooks);
-  defs.add(b, "test_syscall_only", &test_syscall_only, 0, {BPF_PROG_TYPE_SYSCALL});
+  defs.add(b, "test_syscall_only", &test_syscall_only, 0, {ProgType::Syscall});
   defs.add(b, "test_sum_mem", &test_sum_mem, 0, kHooks, {"buf", "buf__sz"});
   defs.add(b, "test_const", &test_const, 0, kHooks, {"v__k"});
   defs.add(b, "test_bad_acquire", &test_bad_acquire, kfunc::KF_ACQUIRE, kHooks);
@@ -100,7 +100,7 @@ void register_test_kfuncs(Runtime& rt) {
   defs.add(b, "test_nullable", &test_nullable, kfunc::KF_TRUSTED_ARGS, kHooks, {"o__nullable"});
   defs.add(b, "test_sum_opt", &test_sum_opt, 0, kHooks, {"buf__opt", "size__sz"});
   b.bind<XdpMd>(b.lookup("xdp_md", BTF_KIND_STRUCT));
-  defs.add(b, "test_ctx", &test_ctx, 0, {BPF_PROG_TYPE_XDP});
+  defs.add(b, "test_ctx", &test_ctx, 0, {ProgType::Xdp});
   auto done = b.finish();
   ASSERT_TRUE(done.ok()) << done.error().message();
   ASSERT_FALSE(defs.register_sets(st.kfuncs, &st.host)) << "register_sets";
@@ -111,7 +111,7 @@ std::shared_ptr<module::Module> add_test_module(Runtime& rt) {
   auto& st = *rt.state();
   btf::BtfBuilder b(st.host.btf);
   kfunc::KfuncDefs defs;
-  defs.add(b, "test_mod_twice", &test_mod_twice, 0, {BPF_PROG_TYPE_SYSCALL});
+  defs.add(b, "test_mod_twice", &test_mod_twice, 0, {ProgType::Syscall});
   auto btf = b.finish();
   EXPECT_TRUE(btf.ok());
   auto m = std::make_shared<module::Module>("testmod", btf.ok() ? *btf : nullptr);

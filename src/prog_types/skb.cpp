@@ -1,4 +1,5 @@
-// struct __sk_buff as tc and socket filter programs see it (the kernel's
+// Program types whose ctx is struct __sk_buff: sched_cls, sched_act and
+// socket_filter. The ctx as they see it (the kernel's
 // bpf_skb_is_valid_access, tc_cls_act_is_valid_access and
 // sk_filter_is_valid_access in net/core/filter.c).
 //
@@ -8,11 +9,15 @@
 
 #include <cstddef>
 
-#include "verifier/ctx_layout.h"
+#include "prog_types/type_defs.h"
 
-namespace hostbpf::verifier {
+namespace hostbpf::prog_types {
 
 namespace {
+
+// Newer than the system's Linux 6.1 UAPI header; values from the kernel's enum.
+constexpr uint32_t kAttachTcxIngress = 46;  // BPF_TCX_INGRESS
+constexpr uint32_t kAttachTcxEgress = 47;   // BPF_TCX_EGRESS
 
 constexpr int32_t kSkbSize = sizeof(struct __sk_buff);
 
@@ -60,11 +65,11 @@ bool skb_valid(int32_t off, int32_t size, bool write) {
   return write ? size == 4 : narrow_ok(size, 4);
 }
 
-RegType skb_result(int32_t off) {
-  if (kData.has(off)) return RegType::Packet;
-  if (kDataMeta.has(off)) return RegType::PacketMeta;
-  if (kDataEnd.has(off)) return RegType::PacketEnd;
-  return RegType::Scalar;
+CtxLoad skb_load(int32_t off) {
+  if (kData.has(off)) return CtxLoad::Packet;
+  if (kDataMeta.has(off)) return CtxLoad::PacketMeta;
+  if (kDataEnd.has(off)) return CtxLoad::PacketEnd;
+  return CtxLoad::Scalar;
 }
 
 bool tc_writable(int32_t off) {
@@ -76,23 +81,71 @@ bool tc_writable(int32_t off) {
          kTcClassid.has(off) || is(offsetof(struct __sk_buff, queue_mapping));
 }
 
-}  // namespace
-
-CtxAccess tc_skb_access(int32_t off, int32_t size, bool write) {
+// tc_cls_act_is_valid_access (sched_cls and sched_act).
+CtxAccess tc_skb_access(const CtxQuery& q) {
+  const auto [off, size, write, attach] = q;
   if (write && !tc_writable(off)) return {};
   if (kSockAddrs.has(off)) return {};
   if (!skb_valid(off, size, write)) return {};
-  return {true, skb_result(off)};
+  return {true, skb_load(off)};
 }
 
-CtxAccess socket_filter_skb_access(int32_t off, int32_t size, bool write) {
+// sk_filter_is_valid_access.
+CtxAccess socket_filter_skb_access(const CtxQuery& q) {
+  const auto [off, size, write, attach] = q;
   // No packet pointers, no socket addresses, no timestamps for filters.
   if (kTcClassid.has(off) || kData.has(off) || kDataMeta.has(off) || kDataEnd.has(off) || kSockAddrs.has(off) ||
       kTstamp.has(off) || kWireLen.has(off) || kHwtstamp.has(off))
     return {};
   if (write && !kCb.has(off)) return {};
   if (!skb_valid(off, size, write)) return {};
-  return {true, RegType::Scalar};
+  return {true, CtxLoad::Scalar};
 }
 
-}  // namespace hostbpf::verifier
+constexpr std::string_view kSkbCtxNames[] = {"__sk_buff", "sk_buff"};
+
+constexpr SectionDef kSchedClsSections[] = {
+    {"tc/ingress", kAttachTcxIngress}, {"tc/egress", kAttachTcxEgress}, {"tcx/ingress", kAttachTcxIngress},
+    {"tcx/egress", kAttachTcxEgress},  {"tc"},                           {"classifier"},
+};
+constexpr SectionDef kSchedActSections[] = {{"action"}};
+constexpr SectionDef kSocketFilterSections[] = {{"socket"}};
+
+}  // namespace
+
+// The packet pointers of __sk_buff need a runtime sk_buff that hostbpf does
+// not build yet: programs that read them verify but cannot run (no
+// convert_ctx_access), and none of these types can be test-run.
+const ProgTypeOps kSchedClsOps = {
+    .type = ProgType::SchedCls,
+    .name = "sched_cls",
+    .sections = kSchedClsSections,
+    .kfunc_hook = KfuncHook::Tc,
+    .is_valid_access = tc_skb_access,
+    .ctx_type_names = kSkbCtxNames,
+    .pkt_writable = true,
+    .get_func_proto = base_func_proto,
+};
+
+const ProgTypeOps kSchedActOps = {
+    .type = ProgType::SchedAct,
+    .name = "sched_act",
+    .sections = kSchedActSections,
+    .kfunc_hook = KfuncHook::SchedAct,
+    .is_valid_access = tc_skb_access,
+    .ctx_type_names = kSkbCtxNames,
+    .pkt_writable = true,
+    .get_func_proto = base_func_proto,
+};
+
+const ProgTypeOps kSocketFilterOps = {
+    .type = ProgType::SocketFilter,
+    .name = "socket_filter",
+    .sections = kSocketFilterSections,
+    .kfunc_hook = KfuncHook::SocketFilter,
+    .is_valid_access = socket_filter_skb_access,
+    .ctx_type_names = kSkbCtxNames,
+    .get_func_proto = base_func_proto,
+};
+
+}  // namespace hostbpf::prog_types
