@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exec/executable.h"
+#include "exec/fixup.h"
 #include "isa/disasm.h"
 #include "isa/validate.h"
 
@@ -43,14 +44,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
 
-  // Accepted: decoding must succeed once every call has somewhere to go.
-  exec::PrepareOptions popts;
-  popts.allow_callx = vopts.allow_callx;
-  for (const isa::Insn& i : insns) {
-    if (isa::is_helper_call(i)) popts.helper_overrides.push_back({i.imm, &stub_helper});
-    if (isa::is_kfunc_call(i)) popts.kfuncs.push_back({i.imm, i.off, &stub_helper});
+  // Accepted: the fixup stage and the interpreter must take it once every
+  // call has somewhere to go (kfunc calls in the loader's form: one ksym each).
+  static const module::BtfOwner host{"vmlinux", nullptr, false};
+  std::vector<isa::Insn> loader(insns.begin(), insns.end());
+  std::vector<verifier::KfuncTarget> ksyms;
+  exec::FixupInput in;
+  in.exec.allow_callx = vopts.allow_callx;
+  for (isa::Insn& i : loader) {
+    if (isa::is_helper_call(i)) in.exec.helper_overrides.push_back({i.imm, &stub_helper});
+    if (isa::is_kfunc_call(i)) {
+      ksyms.push_back({"stub", &host, static_cast<uint32_t>(i.imm), reinterpret_cast<const void*>(&stub_helper)});
+      i.imm = static_cast<int32_t>(ksyms.size() - 1);
+    }
   }
-  auto prog = exec::interpret(insns, popts);
+  in.insns = loader;
+  in.kfuncs = ksyms;
+  auto prepared = exec::fixup(in);
+  if (!prepared.ok()) abort();
+  auto prog = exec::make_interpreter(*prepared);
   if (!prog.ok()) abort();
   return 0;
 }

@@ -16,6 +16,8 @@
 #include "base/rcu.h"
 #include "exec/checked_interpreter.h"
 #include "exec/executable.h"
+#include "exec/fixup.h"
+#include "hostbpf/context.h"
 #include "exec/helpers.h"
 #include "exec/run_env.h"
 #include "isa/disasm.h"
@@ -114,37 +116,14 @@ std::optional<World> make_world(const std::vector<maps::MapSpec>& specs, uint64_
   return w;
 }
 
-// The loader's fixups: map references by index become the map's address or
-// its value's address, as the runtime's resolve_map_refs does.
-std::vector<Insn> fixup(std::span<const Insn> insns, const World& w) {
-  std::vector<Insn> out(insns.begin(), insns.end());
-  for (size_t i = 0; i + 1 < out.size(); i++) {
-    Insn* in = &out[i];
-    if (!isa::is_lddw(*in)) continue;
-    const auto idx = static_cast<uint32_t>(in->imm);
-    if (in->src_reg == BPF_PSEUDO_MAP_IDX && idx < w.raw.size()) {
-      in->src_reg = BPF_PSEUDO_MAP_FD;
-      isa::set_lddw_imm64(in, reinterpret_cast<uint64_t>(w.raw[idx]));
-    } else if (in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE && idx < w.raw.size()) {
-      uint64_t base = 0;
-      if (w.raw[idx]->direct_value_addr(0, &base) == 0) {
-        in->src_reg = BPF_PSEUDO_MAP_VALUE;
-        isa::set_lddw_imm64(in, base + static_cast<uint32_t>(in[1].imm));
-      }
-    }
-    i++;
-  }
-  return out;
-}
-
-struct XdpMd {
-  uint32_t data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex;
-};
+using XdpMd = struct xdp_md;
 constexpr size_t kXdpHeadroom = 256;
 constexpr size_t kXdpMaxData = 4096 - kXdpHeadroom - 320;
 
-// XDP frames below 4 GiB (struct xdp_md holds 32-bit addresses, as the
-// runtime's), one per world, per thread.
+// XDP frames below 4 GiB, one per world, per thread: the checked interpreter
+// runs the program as verified, before the context rewrite, on a struct
+// xdp_md of 32-bit addresses; the fast one runs the fixed-up program on an
+// XdpContext around the same frame.
 uint8_t* xdp_frame(int which) {
   struct Frames {
     uint8_t* p[2] = {};
@@ -200,9 +179,9 @@ Input make_input(const GeneratedProgram& g, uint32_t max_ctx_offset, ByteSource&
 // One world with its ctx, ready to run.
 struct Prepared {
   std::optional<World> world;
-  std::vector<Insn> insns;
   std::vector<uint8_t> ctx_buf;
   XdpMd md{};
+  XdpContext xdp;  // what the fixed-up program's ctx is
   uint8_t* frame = nullptr;
   uint64_t ctx = 0;
   uint64_t ctx_size = 0;
@@ -211,7 +190,6 @@ struct Prepared {
 bool prepare(Prepared& p, const GeneratedProgram& g, const Input& x, int which, std::string* err) {
   p.world = make_world(g.maps, x.seed, err);
   if (!p.world) return false;
-  p.insns = fixup(g.insns, *p.world);
   if (g.prog_type == ProgType::Xdp) {
     p.frame = xdp_frame(which);
     if (!p.frame) {
@@ -223,6 +201,10 @@ bool prepare(Prepared& p, const GeneratedProgram& g, const Input& x, int which, 
     std::memcpy(meta, x.pkt.data(), x.pkt.size());
     auto low = [](const uint8_t* q) { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(q)); };
     p.md = XdpMd{low(meta + x.meta), low(meta + x.pkt.size()), low(meta), 1, 0, 0};
+    p.xdp.data = meta + x.meta;
+    p.xdp.data_end = meta + x.pkt.size();
+    p.xdp.data_meta = meta;
+    p.xdp.ingress_ifindex = 1;
     p.ctx = reinterpret_cast<uint64_t>(&p.md);
     p.ctx_size = sizeof p.md;
   } else {
@@ -453,7 +435,8 @@ std::optional<std::string> SoundnessChecker::check_program(const GeneratedProgra
     copts.prog_type = g.prog_type;
     copts.maps = a.world->raw;
     if (opts_.check_stack_depth) copts.stack_depth = verdict->stats.stack_depth;
-    auto checked = exec::CheckedProgram::create(a.insns, copts);
+    // The loader's form: map references by index into copts.maps.
+    auto checked = exec::CheckedProgram::create(g.insns, copts);
     if (!checked.ok()) return report("harness error", g, x, checked.error().message());
     exec::CheckedResult res;
     {
@@ -482,19 +465,25 @@ std::optional<std::string> SoundnessChecker::check_program(const GeneratedProgra
     }
     if (!opts_.compare_with_interpreter) continue;
 
-    exec::PrepareOptions popts;
-    popts.compat.prog_type = g.prog_type;
-    popts.name = "soundness";
-    popts.call_maps.assign(b.insns.size(), nullptr);
-    for (size_t i = 0; i < verdict->facts.size() && i < b.insns.size(); i++)
-      if (verdict->facts[i].map >= 0) popts.call_maps[i] = b.world->raw[static_cast<size_t>(verdict->facts[i].map)];
-    auto fast = exec::interpret(b.insns, popts);
+    // The fast side goes the runtime's way: the fixup stage, from the
+    // verifier's facts, then the interpreter.
+    exec::FixupInput fin;
+    fin.insns = g.insns;
+    fin.facts = verdict->facts;
+    fin.prog_type = g.prog_type;
+    fin.maps = b.world->raw;
+    fin.exec.compat.prog_type = g.prog_type;
+    fin.exec.name = "soundness";
+    auto prepared = exec::fixup(fin);
+    if (!prepared.ok()) return report("FIXUP REFUSED a verified program", g, x, prepared.error().message());
+    auto fast = exec::make_interpreter(*prepared);
     if (!fast.ok()) return report("INTERPRETER REFUSED a verified program", g, x, fast.error().message());
+    const uint64_t fast_ctx = g.prog_type == ProgType::Xdp ? reinterpret_cast<uint64_t>(&b.xdp) : b.ctx;
     uint64_t r0 = 0;
     {
       rcu::ReadLock lock;
       exec::EnvScope scope(&env);
-      r0 = (*fast)->run(b.ctx);
+      r0 = (*fast)->run(fast_ctx);
     }
     stats.compared++;
     std::string diff;

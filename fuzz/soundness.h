@@ -7,7 +7,8 @@
 //  - in the checked interpreter (exec/checked_interpreter.h), which validates
 //    every memory access against the regions the run may touch: a violation is
 //    a verifier bug;
-//  - in the fast interpreter (exec::interpret), whose R0, ctx, packet and map
+//  - through the fixup stage (exec::fixup, from the verifier's facts) into the
+//    fast interpreter, whose R0, ctx, packet and map
 //    contents must then equal the checked run's whenever that run's outcome
 //    does not depend on addresses: a difference is an executor (or checked
 //    interpreter) bug.

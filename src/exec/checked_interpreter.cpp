@@ -1068,7 +1068,7 @@ bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
 
 HOSTBPF_CALLS_KFUNCS
 bool Run::do_kfunc(int32_t pc, const Insn& in, Regs& r) {
-  const PrepareOptions::KfuncBinding* k = nullptr;
+  const CheckedOptions::KfuncBinding* k = nullptr;
   for (const auto& b : opts_.kfuncs)
     if (b.btf_id == in.imm && b.btf_fd_idx == in.off) k = &b;
   if (!k) {

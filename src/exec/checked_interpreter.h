@@ -115,9 +115,16 @@ struct CheckedOptions {
   /// subprogram in start order). Empty: 512 bytes per frame.
   std::vector<int32_t> stack_depth;
   uint64_t insn_limit = uint64_t{1} << 22;  // per run, callbacks included
-  /// kfunc calls of the fixed-up form: (imm, off) -> host function. A call
-  /// without a binding ends the run as Unsupported.
-  std::vector<PrepareOptions::KfuncBinding> kfuncs;
+  /// kfunc calls of the fixed-up form: (imm, off) = (FUNC id, BTF index) ->
+  /// host function, R0 widened as CallTarget::ret_ext says. A call without a
+  /// binding ends the run as Unsupported.
+  struct KfuncBinding {
+    int32_t btf_id;
+    int16_t btf_fd_idx;
+    HelperFn fn;
+    int8_t ret_ext = 0;
+  };
+  std::vector<KfuncBinding> kfuncs;
 };
 
 struct CheckedInput {

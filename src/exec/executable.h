@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hostbpf/error.h"
+#include "exec/fixup.h"
 #include "exec/run_env.h"
 #include "isa/insn.h"
 #include "maps/prog_array.h"
@@ -17,7 +18,7 @@
 /// kfuncs are host functions of their own C++ types, called through the
 /// helper ABI's type (five uint64_t in, uint64_t out): on x86-64 SysV the
 /// argument registers line up, and returns narrower than 64 bits are widened
-/// by the caller (PrepareOptions::KfuncBinding::ret_ext), as the kernel's JIT
+/// by the caller (CallTarget::ret_ext), as the kernel's JIT
 /// calls kfuncs. Clang's -fsanitize=function would report every such call, so
 /// the functions that make them are exempt from that one check.
 #if defined(__clang__)
@@ -53,50 +54,6 @@ inline maps::ProgArrayOwner with_executor(maps::ProgArrayOwner compat, uint8_t e
   return compat;
 }
 
-struct PrepareOptions {
-  /// What prog arrays compare (the program type and the rest of the kernel's
-  /// bpf_map_owner); `compat.executor` is set by the executor itself.
-  maps::ProgArrayOwner compat;
-  uint32_t prog_id = 0;     // reported through TailCallTarget::prog_id
-  std::string name;         // for error messages
-  /// What helpers reach during this program's runs (its runtime's trace sink);
-  /// must outlive the program. nullptr: runs keep the caller's (an EnvScope).
-  const RunEnv* env = nullptr;
-  /// Helper table override by id (the conformance plugin's uBPF helpers); empty
-  /// means the kernel helpers of exec/helpers.h.
-  struct HelperOverride {
-    int32_t id;
-    uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-  };
-  std::vector<HelperOverride> helper_overrides;
-  bool allow_callx = false;  // `callx rN`: call the helper whose id is in rN
-  /// BPF_PSEUDO_KFUNC_CALL targets: the call's (imm, off) = (BTF id, BTF fd
-  /// index, 0 for the host BTF) bound to the host function, called directly
-  /// with R1-R5 (the SysV argument registers line up). A kfunc call with no
-  /// binding is a prepare-time error.
-  struct KfuncBinding {
-    int32_t btf_id;
-    int16_t btf_fd_idx;
-    uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-    /// A return narrower than 64 bits: its size in bytes, negative when signed
-    /// (R0 is zero- or sign-extended from it, since the C ABI leaves the upper
-    /// bits unspecified); 0 for 64-bit, pointer and void returns.
-    int8_t ret_ext = 0;
-  };
-  std::vector<KfuncBinding> kfuncs;
-  /// Per instruction: the map that the helper call there is proven to pass
-  /// (the verifier's InsnFacts.map, resolved to the map), else nullptr; empty
-  /// when nothing is known (unverified programs). The executor binds such
-  /// bpf_map_lookup_elem calls to the map's own lookup at prepare time (the
-  /// kernel's map_gen_lookup): a direct call, or inline code for arrays.
-  std::vector<maps::Map*> call_maps;
-  /// Per instruction: loads the verifier could not prove safe to dereference
-  /// directly (InsnFacts::probe_mem, reads through untrusted PTR_TO_BTF_ID).
-  /// They read fault-safely and give 0 when the address is unreadable, as the
-  /// kernel's BPF_PROBE_MEM loads do. Empty: none.
-  std::vector<bool> probe_mem;
-};
-
 class Executable : public maps::TailCallTarget {
  public:
   ~Executable() override = default;
@@ -105,7 +62,7 @@ class Executable : public maps::TailCallTarget {
   /// The run holds, for its whole duration, this thread's CPU slot (base/cpu.h;
   /// when none is free the program does not run and -EBUSY is returned as a
   /// 64-bit value), an RCU read-side section (map elements the program finds
-  /// stay valid) and the program's RunEnv (PrepareOptions::env). Runs nest: a
+  /// stay valid) and the program's RunEnv (ExecOptions::env). Runs nest: a
   /// helper may run another program, which shares the CPU slot and nests its
   /// read-side section. The executor does all of this in its own entry, so a
   /// run costs one call.
@@ -140,12 +97,10 @@ class Executable : public maps::TailCallTarget {
   std::string name_;
 };
 
-/// Builds the interpreter's form of a fixed-up program. `insns` must already have
-/// passed isa::validate_program and have every pseudo LDDW resolved: map
-/// references hold the Map* (BPF_PSEUDO_MAP_FD) or value address
-/// (BPF_PSEUDO_MAP_VALUE) as their 64-bit immediate; BPF_PSEUDO_FUNC and
-/// BPF_PSEUDO_CALL keep their pc-relative immediates. Unknown helper ids are an
-/// error that names the instruction and the id.
-Result<std::shared_ptr<Executable>> interpret(std::span<const isa::Insn> insns, const PrepareOptions& opts);
+/// The interpreter's form of a prepared program (exec/fixup.h): every
+/// decision the fixup stage made is taken as it is; the interpreter only picks
+/// a handler per instruction. Refuses (naming the instruction) what no fixup
+/// could have produced: a call without its target, a malformed instruction.
+Result<std::shared_ptr<Executable>> make_interpreter(const PreparedProgram& prog);
 
 }  // namespace hostbpf::exec

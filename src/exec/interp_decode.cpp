@@ -1,8 +1,10 @@
-// interpret(): turns a fixed-up instruction stream into the interpreter's
-// decoded form (interp_program.h). All per-instruction decisions are made here,
-// once: the handler for each opcode variant, helper and kfunc addresses, the
-// callback objects that LDDW BPF_PSEUDO_FUNC loads, and the rewriting of
-// constant divisions whose RFC 9669 result is a move or a negation.
+// make_interpreter(): turns a prepared program (exec/fixup.h) into the
+// interpreter's decoded form (interp_program.h). Call targets, bound maps and
+// probe loads come decided from the fixup stage; what is decided here, once,
+// is the interpreter's own: the handler for each opcode variant (a bound
+// array lookup runs inline), the callback objects that LDDW BPF_PSEUDO_FUNC
+// loads, and the rewriting of constant divisions whose RFC 9669 result is a
+// move or a negation.
 #include <cstdio>
 
 #include "exec/interp_program.h"
@@ -12,7 +14,7 @@
 namespace hostbpf::exec {
 namespace interp {
 
-HelperFn resolve_helper(int32_t id, const std::vector<PrepareOptions::HelperOverride>& overrides) {
+HelperFn resolve_helper(int32_t id, const std::vector<ExecOptions::HelperOverride>& overrides) {
   for (const auto& o : overrides)
     if (o.id == id) return o.fn;
   const Helper* h = find_helper(id);
@@ -150,8 +152,8 @@ Handler kfunc_handler(int8_t ret_ext) {
 
 class Decoder {
  public:
-  Decoder(std::span<const isa::Insn> insns, const PrepareOptions& opts, Code& code)
-      : insns_(insns), opts_(opts), code_(code) {}
+  Decoder(const PreparedProgram& prog, Code& code)
+      : insns_(prog.insns), prog_(prog), opts_(prog.exec), code_(code) {}
 
   Error run() {
     const void* const* labels = label_table();
@@ -201,7 +203,7 @@ class Decoder {
       case isa::OpKind::Ldx:
       case isa::OpKind::LdxSx:
         h = mem_handler(in, kind);
-        if (i < opts_.probe_mem.size() && opts_.probe_mem[i])
+        if (i < prog_.probe_mem.size() && prog_.probe_mem[i])
           h = static_cast<Handler>(h - (kind == isa::OpKind::Ldx ? H_LDXB - H_PROBE_LDXB : H_LDXSB - H_PROBE_LDXSB));
         break;
       case isa::OpKind::St:
@@ -231,10 +233,10 @@ class Decoder {
     }
   }
 
-  // bpf_map_lookup_elem on a map the verifier proved for this call site.
-  bool bind_map_lookup(size_t i, Handler& h) {
-    if (insns_[i].imm != BPF_FUNC_map_lookup_elem || i >= opts_.call_maps.size() || !opts_.call_maps[i]) return false;
-    maps::Map* map = opts_.call_maps[i];
+  // bpf_map_lookup_elem bound to the one map every verified path passes.
+  bool bind_map_lookup(size_t i, const CallTarget& c, Handler& h) {
+    if (insns_[i].imm != BPF_FUNC_map_lookup_elem || !c.map) return false;
+    maps::Map* map = c.map;
     DInsn& d = code_.insns[i];
     const uint32_t type = map->spec().type;
     if (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) {
@@ -250,20 +252,16 @@ class Decoder {
   Error decode_call(size_t i, Handler& h) {
     const isa::Insn& in = insns_[i];
     DInsn& d = code_.insns[i];
+    const CallTarget& c = prog_.calls[i];
     switch (in.src_reg) {
-      case 0: {  // helper by id, bound now so a call is one indirect call
-        for (const auto& o : opts_.helper_overrides)
-          if (o.id == in.imm) return d.fn = o.fn, h = H_CALL_HELPER, Error{};
-        if (in.imm == BPF_FUNC_tail_call) return h = H_TAIL_CALL, Error{};
-        if (bind_map_lookup(i, h)) return {};
-        const Helper* helper = find_helper(in.imm);
-        if (!helper) return fail(i, base::strprintf("invalid func unknown#%d", in.imm));
-        if (!helper->fn)
-          return fail(i, base::strprintf("helper %s#%d is not callable from the interpreter", helper_name(in.imm), in.imm));
-        d.fn = helper->fn;
+      case 0:  // a helper, bound by the fixup stage: a call is one indirect call
+        if (c.kind == CallTarget::Kind::TailCall) return h = H_TAIL_CALL, Error{};
+        if (c.kind != CallTarget::Kind::Helper || !c.fn)
+          return fail(i, base::strprintf("helper call #%d has no target (not a fixed-up program)", in.imm));
+        if (bind_map_lookup(i, c, h)) return {};
+        d.fn = c.fn;
         h = H_CALL_HELPER;
         return {};
-      }
       case BPF_PSEUDO_CALL: {
         const int64_t target = static_cast<int64_t>(i) + 1 + in.imm;
         if (target < 0 || target >= static_cast<int64_t>(insns_.size()))
@@ -272,8 +270,7 @@ class Decoder {
         return {};
       }
       case BPF_PSEUDO_KFUNC_CALL:
-        for (const auto& k : opts_.kfuncs)
-          if (k.btf_id == in.imm && k.btf_fd_idx == in.off) return d.fn = k.fn, h = kfunc_handler(k.ret_ext), Error{};
+        if (c.kind == CallTarget::Kind::Kfunc && c.fn) return d.fn = c.fn, h = kfunc_handler(c.ret_ext), Error{};
         return fail(i, base::strprintf("kernel function call with btf_id %d (off %d) is not resolved", in.imm, in.off));
       default: return fail(i, base::strprintf("BPF_CALL uses reserved fields (src_reg=%d)", in.src_reg));
     }
@@ -297,26 +294,29 @@ class Decoder {
   }
 
   std::span<const isa::Insn> insns_;
-  const PrepareOptions& opts_;
+  const PreparedProgram& prog_;
+  const ExecOptions& opts_;
   Code& code_;
 };
 
 }  // namespace
 
-InterpCallback::InterpCallback(const Code* code, const DInsn* start, const PrepareOptions& opts)
+InterpCallback::InterpCallback(const Code* code, const DInsn* start, const ExecOptions& opts)
     : Callback{&invoke_callback},
       prog(std::make_unique<InterpProgram>(nullptr, code, start, opts)) {}
 
 }  // namespace interp
 
-Result<std::shared_ptr<Executable>> interpret(std::span<const isa::Insn> insns, const PrepareOptions& opts) {
-  if (insns.empty()) return Error(-EINVAL, "program has no instructions");
+Result<std::shared_ptr<Executable>> make_interpreter(const PreparedProgram& prog) {
+  if (prog.insns.empty()) return Error(-EINVAL, "program has no instructions");
+  if (prog.calls.size() != prog.insns.size())
+    return Error(-EINVAL, "prepared program has no call targets for its instructions");
   auto code = std::make_shared<interp::Code>();
-  code->overrides = opts.helper_overrides;
-  if (Error err = interp::Decoder(insns, opts, *code).run()) return err;
+  code->overrides = prog.exec.helper_overrides;
+  if (Error err = interp::Decoder(prog, *code).run()) return err;
   const interp::Code* raw = code.get();
   return std::shared_ptr<Executable>(
-      std::make_shared<interp::InterpProgram>(std::move(code), raw, raw->insns.data(), opts));
+      std::make_shared<interp::InterpProgram>(std::move(code), raw, raw->insns.data(), prog.exec));
 }
 
 }  // namespace hostbpf::exec

@@ -9,7 +9,7 @@
 // index-for-index the original, so jump offsets stay valid as they are.
 //
 // Beyond one handler per instruction:
-//  - map lookups at call sites bound to one map (PrepareOptions::call_maps)
+//  - map lookups at call sites bound to one map (CallTarget::map)
 //    call that map's lookup directly (MAP_LOOKUP) or, for arrays, run it inline
 //    (ARRAY_LOOKUP); the `rX = map ll` that precedes such a call (clang always
 //    emits that pair) then continues straight into it (LDDW_*_LOOKUP);
@@ -107,7 +107,7 @@ struct Code;
 /// What LDDW BPF_PSEUDO_FUNC loads: runs the subprogram in a fresh interpreter
 /// activation (own stack and call frames) and returns its r0.
 struct InterpCallback : Callback {
-  InterpCallback(const Code* code, const DInsn* start, const PrepareOptions& opts);
+  InterpCallback(const Code* code, const DInsn* start, const ExecOptions& opts);
   std::unique_ptr<InterpProgram> prog;  // the subprogram viewed as a program entered at `start`
 };
 
@@ -115,7 +115,7 @@ struct InterpCallback : Callback {
 /// callbacks hold.
 struct Code {
   std::vector<DInsn> insns;  // decoded, plus one FAULT sentinel past the end
-  std::vector<PrepareOptions::HelperOverride> overrides;  // for callx, resolved at run time
+  std::vector<ExecOptions::HelperOverride> overrides;  // for callx, resolved at run time
   std::vector<std::unique_ptr<InterpCallback>> callbacks;
 };
 
@@ -126,7 +126,7 @@ uint64_t interp_entry(const Executable* self, uint64_t r1, uint64_t r2, uint64_t
 
 class InterpProgram final : public Executable {
  public:
-  InterpProgram(std::shared_ptr<const Code> owner, const Code* code, const DInsn* start, const PrepareOptions& opts)
+  InterpProgram(std::shared_ptr<const Code> owner, const Code* code, const DInsn* start, const ExecOptions& opts)
       : Executable(&interp_entry, with_executor(opts.compat, kInterpreterExecutor), opts.prog_id, opts.name),
         code_(code),
         start_(start),
@@ -146,6 +146,6 @@ class InterpProgram final : public Executable {
 
 /// Looks a helper up the way a prepared program does: overrides first, then the
 /// kernel table. nullptr when the id names nothing callable.
-HelperFn resolve_helper(int32_t id, const std::vector<PrepareOptions::HelperOverride>& overrides);
+HelperFn resolve_helper(int32_t id, const std::vector<ExecOptions::HelperOverride>& overrides);
 
 }  // namespace hostbpf::exec::interp

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "prog_types/prog_type_ops.h"
+#include "prog_types/kfunc_hook.h"
 
 namespace hostbpf::kfunc {
 

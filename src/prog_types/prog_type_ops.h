@@ -18,39 +18,21 @@
 #include <span>
 #include <string_view>
 
-#include "hostbpf/hostbpf.h"
+#include "hostbpf/error.h"
 #include "hostbpf/prog_type.h"
 #include "isa/insn.h"
+#include "prog_types/kfunc_hook.h"
+
+namespace hostbpf {
+struct TestRunOptions;  // hostbpf/hostbpf.h
+struct TestRunResult;
+}  // namespace hostbpf
 
 namespace hostbpf::btf {
 class BtfBuilder;
 }
 
 namespace hostbpf::prog_types {
-
-/// The kernel's enum btf_kfunc_hook, in its order: which kfunc sets a program
-/// type sees (besides COMMON's).
-enum class KfuncHook : uint8_t {
-  Common,
-  Xdp,
-  Tc,
-  StructOps,
-  Tracing,
-  Syscall,
-  Fmodret,
-  Cgroup,
-  SchedAct,
-  SkSkb,
-  SocketFilter,
-  Lwt,
-  Netfilter,
-  Kprobe,
-  Max,  // no hook: the program type cannot call kfuncs
-};
-inline constexpr int kNumKfuncHooks = static_cast<int>(KfuncHook::Max);
-
-/// "XDP", "TRACING", ... (the kernel's BTF_KFUNC_HOOK_* suffixes).
-const char* kfunc_hook_name(KfuncHook hook);
 
 /// One libbpf section_defs row: a SEC() name and what it sets besides the type.
 /// A name ending in '+' matches the bare name or the name followed by
@@ -133,13 +115,6 @@ const ProgTypeOps* find(uint32_t raw_type);
 
 /// Every record, in enum order.
 std::span<const ProgTypeOps* const> all();
-
-/// The kfunc hook of `type` (the kernel's bpf_prog_type_to_kfunc_hook):
-/// Unspec is COMMON, types that cannot call kfuncs give KfuncHook::Max.
-inline KfuncHook kfunc_hook(ProgType type) {
-  const ProgTypeOps* t = find(static_cast<uint32_t>(type));
-  return t ? t->kfunc_hook : KfuncHook::Max;
-}
 
 /// What a SEC() name resolves to.
 struct SectionMatch {

@@ -52,6 +52,11 @@ const ProgTypeOps* find(uint32_t raw_type) { return raw_type < kTable.size() ? k
 
 std::span<const ProgTypeOps* const> all() { return kTable; }
 
+KfuncHook kfunc_hook(ProgType type) {
+  const ProgTypeOps* t = find(static_cast<uint32_t>(type));
+  return t ? t->kfunc_hook : KfuncHook::Max;
+}
+
 std::optional<SectionMatch> match_section(std::string_view section) {
   if (section.starts_with('?')) section.remove_prefix(1);
   // Within a type, libbpf's order decides ("xdp.frags/devmap" before "xdp");

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "hostbpf/hostbpf.h"
 #include "prog_types/type_defs.h"
 
 namespace hostbpf::prog_types {

@@ -13,6 +13,7 @@
 
 #include "btf/builder.h"
 #include "hostbpf/context.h"
+#include "hostbpf/hostbpf.h"
 #include "prog_types/type_defs.h"
 
 namespace hostbpf::prog_types {

@@ -1,7 +1,5 @@
 #include "runtime/core_relo.h"
 
-#include <linux/bpf.h>
-
 #include <memory>
 #include <vector>
 
@@ -26,16 +24,6 @@ Error apply_core_relos(ProgramState& prog, const object::ProgramSpec& spec, cons
   for (const auto& b : keep)
     if (b) targets.push_back(b->raw());
   return object::apply_core_relos(prog.insns, spec.core_relos, obj.btf.get(), targets, spec.name);
-}
-
-void trap_unreached_poison(std::vector<isa::Insn>& insns, const std::vector<verifier::InsnFacts>& facts) {
-  for (size_t i = 0; i < insns.size() && i < facts.size(); i++) {
-    isa::Insn& in = insns[i];
-    if (facts[i].seen || !isa::is_helper_call(in) || (in.imm >= 0 && in.imm < __BPF_FUNC_MAX_ID)) continue;
-    in = isa::Insn{};
-    in.code = BPF_JMP | BPF_JA;
-    in.off = -1;
-  }
 }
 
 }  // namespace hostbpf::detail

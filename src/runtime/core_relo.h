@@ -6,18 +6,11 @@
 #include "hostbpf/error.h"
 #include "object/object_spec.h"
 #include "runtime/state.h"
-#include "verifier/verifier.h"
 
 namespace hostbpf::detail {
 
 /// Relocates `prog.insns` (a copy of `spec`'s, before verification) with
 /// `spec.core_relos`; `obj` holds the BTF they refer to.
 Error apply_core_relos(ProgramState& prog, const object::ProgramSpec& spec, const object::ObjectSpec& obj);
-
-/// After verification: every instruction no path reached that is a call of
-/// an unknown helper (CO-RE poison, libbpf's unresolved weak kfuncs) becomes
-/// `goto -1`, the trap the kernel's sanitize_dead_code writes over dead code,
-/// so the executor never binds a call the verifier proved unreachable.
-void trap_unreached_poison(std::vector<isa::Insn>& insns, const std::vector<verifier::InsnFacts>& facts);
 
 }  // namespace hostbpf::detail

@@ -116,50 +116,9 @@ Result<ProgramKfuncs> bind_program_kfuncs(const RuntimeState& rt, const ProgramS
     }
     v.addr = rt.kfunc_address(t.owner, t.id);
     if (!v.addr) return Error(-EINVAL, fmt::format("cannot find address for kernel function {}", v.name));
+    v.ret_ext = return_extension(*t.owner->btf, t.id);
   }
   return out;
-}
-
-Error fixup_kfunc_calls(ProgramState& prog, const ProgramKfuncs& kf, const std::vector<verifier::InsnFacts>& facts,
-                        std::vector<exec::PrepareOptions::KfuncBinding>* bindings) {
-  std::vector<const module::BtfOwner*> btfs{nullptr};  // fd_array: [0] is the host's
-  auto btf_index = [&](const module::BtfOwner* owner) -> int16_t {
-    if (!owner->is_module) return 0;
-    for (size_t i = 1; i < btfs.size(); i++)
-      if (btfs[i] == owner) return static_cast<int16_t>(i);
-    btfs.push_back(owner);
-    return static_cast<int16_t>(btfs.size() - 1);
-  };
-  for (size_t i = 0; i < prog.insns.size(); i++) {
-    isa::Insn& insn = prog.insns[i];
-    if (isa::is_lddw(insn)) {
-      if (insn.src_reg == BPF_PSEUDO_BTF_ID) {
-        const verifier::KfuncTarget& k = kf.table.at(static_cast<size_t>(insn.imm));
-        insn.src_reg = 0;
-        isa::set_lddw_imm64(&insn, reinterpret_cast<uint64_t>(k.addr));
-      }
-      i++;
-      continue;
-    }
-    if (!isa::is_kfunc_call(insn)) continue;
-    const verifier::KfuncTarget& k = kf.table.at(static_cast<size_t>(insn.imm));
-    if (!k.owner) {
-      if (facts.empty())  // verification skipped: nothing proves the call dead
-        return Error(-EINVAL, fmt::format("insn {}: kfunc '{}' is referenced but wasn't resolved", i, k.name));
-      if (i < facts.size() && facts[i].seen)
-        return Error(-EFAULT, fmt::format("insn {}: unresolved kfunc '{}' on a verified path", i, k.name));
-      insn = isa::Insn{BPF_JMP | BPF_JA, 0, 0, -1, 0};
-      continue;
-    }
-    insn.imm = static_cast<int32_t>(k.id);
-    insn.off = btf_index(k.owner);
-    bool have = false;
-    for (const auto& b : *bindings) have |= b.btf_id == insn.imm && b.btf_fd_idx == insn.off;
-    if (!have)
-      bindings->push_back({insn.imm, insn.off, reinterpret_cast<decltype(exec::PrepareOptions::KfuncBinding::fn)>(const_cast<void*>(k.addr)),
-                           return_extension(*k.owner->btf, k.id)});
-  }
-  return {};
 }
 
 }  // namespace hostbpf::detail

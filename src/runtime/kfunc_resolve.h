@@ -9,14 +9,15 @@
 //  2. the kernel's (add_kfunc_call / find_kfunc_desc_btf), per program: for
 //     every kfunc the program's code names, a reference on its module (only
 //     while LIVE: -ENXIO otherwise, as btf_try_get_module) held for the
-//     program's life, and the host address (kallsyms).
+//     program's life, the host address (kallsyms) and how its return is
+//     widened. The calls themselves are rewritten by the fixup stage
+//     (exec/fixup.h), from the table stage 2 gives.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "exec/executable.h"
 #include "hostbpf/error.h"
 #include "module/module.h"
 #include "object/object_spec.h"
@@ -45,14 +46,5 @@ struct ProgramKfuncs {
 
 /// Stage 2 for the kfuncs `prog`'s instructions name (loader's form).
 Result<ProgramKfuncs> bind_program_kfuncs(const RuntimeState& rt, const ProgramState& prog);
-
-/// After verification: every kfunc call becomes the kernel's form (imm = FUNC
-/// id, off = index of the owner's BTF, 0 for the host, modules from 1 in the
-/// order the code names them) with a binding to the host address; a
-/// `&kfunc` LDDW becomes its address (0 when unresolved). A call of an
-/// unresolved __weak kfunc on no verified path becomes `goto -1`, as the
-/// kernel's sanitize_dead_code makes dead code.
-Error fixup_kfunc_calls(ProgramState& prog, const ProgramKfuncs& kf, const std::vector<verifier::InsnFacts>& facts,
-                        std::vector<exec::PrepareOptions::KfuncBinding>* bindings);
 
 }  // namespace hostbpf::detail

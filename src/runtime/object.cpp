@@ -5,7 +5,8 @@
 
 #include <cstring>
 
-#include "exec/ctx_convert.h"
+#include "exec/executable.h"
+#include "exec/fixup.h"
 #include "isa/validate.h"
 #include "maps/prog_array.h"
 #include "runtime/core_relo.h"
@@ -46,45 +47,6 @@ Result<LoadedMap> create_object_map(RuntimeState& rt, const object::MapDef& def)
 // Turns the loader's "by index" map references into what the executor loads:
 // BPF_PSEUDO_MAP_FD with the Map* and BPF_PSEUDO_MAP_VALUE with the value
 // address, as the kernel's resolve_pseudo_ldimm64 does with fds.
-Error resolve_map_refs(ProgramState& prog, const std::vector<LoadedMap>& maps) {
-  for (size_t i = 0; i + 1 < prog.insns.size(); i++) {
-    isa::Insn* insn = &prog.insns[i];
-    if (!isa::is_lddw(*insn)) continue;
-    const uint8_t src = insn->src_reg;
-    if (src == BPF_PSEUDO_MAP_IDX || src == BPF_PSEUDO_MAP_IDX_VALUE) {
-      const uint32_t idx = static_cast<uint32_t>(insn[0].imm);
-      if (idx >= maps.size())
-        return Error(-EINVAL, fmt::format("insn {}: reference to map index {} but the object has {} maps", i, idx,
-                                          maps.size()));
-      const LoadedMap& lm = maps[idx];
-      if (src == BPF_PSEUDO_MAP_IDX) {
-        insn->src_reg = BPF_PSEUDO_MAP_FD;
-        isa::set_lddw_imm64(insn, reinterpret_cast<uint64_t>(lm.map.get()));
-      } else {
-        const uint32_t off = static_cast<uint32_t>(insn[1].imm);
-        uint64_t addr = 0;
-        if (long rc = lm.map->direct_value_addr(off, &addr))
-          return Error(static_cast<int>(rc), fmt::format("insn {}: map '{}' has no direct value access at offset {}",
-                                                         i, lm.map->spec().name, off));
-        if (off >= lm.map->spec().value_size)
-          return Error(-EINVAL, fmt::format("insn {}: offset {} is outside map '{}' value of {} bytes", i, off,
-                                            lm.map->spec().name, lm.map->spec().value_size));
-        insn->src_reg = BPF_PSEUDO_MAP_VALUE;
-        isa::set_lddw_imm64(insn, addr);
-      }
-      bool seen = false;
-      for (auto& m : prog.used_maps) seen |= m == lm.map;
-      if (!seen) {
-        prog.used_maps.push_back(lm.map);
-        prog.used_map_ids.push_back(lm.id);
-        prog.used_map_names.push_back(lm.map->spec().name);
-      }
-    }
-    i++;  // skip the second half of the pair
-  }
-  return {};
-}
-
 }  // namespace
 
 // Runs the verifier on the program in the loader's form (maps by index), as
@@ -127,20 +89,9 @@ Error verify_program(ProgramState& prog, const std::vector<LoadedMap>& maps, con
 }
 
 namespace {
-// The map each helper call site is proven to pass, for the executor to bind
-// (PrepareOptions::call_maps). Sites that paths reach with different maps
-// carry kMapConflict and stay unbound.
-std::vector<maps::Map*> call_site_maps(const std::vector<verifier::InsnFacts>& facts,
-                                       const std::vector<LoadedMap>& maps) {
-  std::vector<maps::Map*> out(facts.size(), nullptr);
-  for (size_t i = 0; i < facts.size(); i++) {
-    const int32_t m = facts[i].map;
-    if (facts[i].helper_id >= 0 && m >= 0 && static_cast<size_t>(m) < maps.size()) out[i] = maps[m].map.get();
-  }
-  return out;
-}
 // bpf_check_tail_call: every prog array the program uses takes it as its owner
 // or must already belong to programs like it (maps::ProgArrayOwner).
+// `prog.used_maps` must be set already.
 Error claim_prog_arrays(const ProgramState& prog, const exec::Executable& exe) {
   for (const auto& m : prog.used_maps) {
     auto* pa = dynamic_cast<maps::ProgArray*>(m.get());
@@ -155,7 +106,7 @@ Error claim_prog_arrays(const ProgramState& prog, const exec::Executable& exe) {
 
 }  // namespace
 
-Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base,
+Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::ExecOptions& base,
                    const LoadOptions& opts) {
   isa::ValidateOptions vopts;
   vopts.allow_callx = base.allow_callx;
@@ -164,33 +115,40 @@ Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const
   auto kfuncs = bind_program_kfuncs(*prog.rt, prog);
   if (!kfuncs) return kfuncs.error();
   std::vector<verifier::InsnFacts> facts;
-  if (!opts.unsafe_skip_verification) {
+  if (!opts.unsafe_skip_verification)
     if (Error err = verify_program(prog, maps, opts, *kfuncs, &facts)) return err;
-    // CO-RE poison left in dead code becomes a trap, as the kernel's sanitize_dead_code does (runtime/core_relo.h).
-    trap_unreached_poison(prog.insns, facts);
-  }
-  if (Error err = resolve_map_refs(prog, maps)) return err;
-  exec::PrepareOptions popts = base;
-  if (Error err = fixup_kfunc_calls(prog, *kfuncs, facts, &popts.kfuncs)) return err;
-  popts.probe_mem.assign(prog.insns.size(), false);
-  for (size_t i = 0; i < facts.size() && i < prog.insns.size(); i++) popts.probe_mem[i] = facts[i].probe_mem;
-  if (opts.unsafe_skip_verification) popts.probe_mem.clear();
-  popts.compat = {.prog_type = prog.prog_type,
-                  .expected_attach_type = prog.expected_attach_type,
-                  .sleepable = prog.sleepable,
-                  .xdp_has_frags = prog.xdp_has_frags,
-                  .verified = !opts.unsafe_skip_verification};
-  popts.prog_id = prog.id;
-  popts.name = prog.name;
-  popts.env = &prog.rt->env;
-  popts.call_maps = call_site_maps(facts, maps);
-  const exec::CtxRuntime ctx = exec::convert_ctx_accesses(prog.prog_type, prog.insns, facts);
-  auto exe = exec::interpret(prog.insns, popts);
+
+  std::vector<maps::Map*> map_ptrs;
+  for (const auto& m : maps) map_ptrs.push_back(m.map.get());
+  exec::FixupInput fin;
+  fin.insns = prog.insns;
+  fin.facts = facts;
+  fin.prog_type = prog.prog_type;
+  fin.maps = map_ptrs;
+  fin.kfuncs = kfuncs->table;
+  fin.exec = base;
+  fin.exec.compat = {.prog_type = prog.prog_type,
+                     .expected_attach_type = prog.expected_attach_type,
+                     .sleepable = prog.sleepable,
+                     .xdp_has_frags = prog.xdp_has_frags,
+                     .verified = !opts.unsafe_skip_verification};
+  fin.exec.prog_id = prog.id;
+  fin.exec.name = prog.name;
+  fin.exec.env = &prog.rt->env;
+  auto prepared = exec::fixup(fin);
+  if (!prepared) return std::move(prepared).error();
+  auto exe = exec::make_interpreter(*prepared);
   if (!exe.ok()) return std::move(exe).error();
+  for (uint32_t idx : prepared->used_maps) {
+    prog.used_maps.push_back(maps[idx].map);
+    prog.used_map_ids.push_back(maps[idx].id);
+    prog.used_map_names.push_back(maps[idx].map->spec().name);
+  }
   if (Error err = claim_prog_arrays(prog, **exe)) return err;
+  prog.insns = std::move(prepared->insns);  // the xlated program, for dumps
   prog.exe = std::move(exe.value());
   prog.run_entry = {prog.exe->entry(), prog.exe.get()};
-  if (ctx == exec::CtxRuntime::Unsupported) {
+  if (prepared->ctx == exec::CtxRuntime::Unsupported) {
     prog.run_entry.fn = &run_unsupported_ctx;
     prog.run_refusal = opts.unsafe_skip_verification
                            ? "its context loads are rewritten from the verifier's facts, and it was loaded without "

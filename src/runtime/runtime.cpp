@@ -222,8 +222,7 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
     return Error(-EINVAL, fmt::format("prog '{}': callx cannot be verified; it needs unsafe_skip_verification",
                                       opts.name));
 
-  exec::PrepareOptions popts;
-  popts.compat.prog_type = p->prog_type;
+  exec::ExecOptions popts;
   popts.prog_id = p->id;
   popts.name = opts.name;
   popts.allow_callx = opts.allow_callx;

@@ -154,7 +154,7 @@ struct ObjectState {
 
 /// Verifies one program (unless the unsafe option says not to), resolves its
 /// map references and prepares it for execution.
-Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::PrepareOptions& base,
+Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const exec::ExecOptions& base,
                    const LoadOptions& opts);
 
 }  // namespace hostbpf::detail

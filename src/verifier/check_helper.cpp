@@ -205,12 +205,6 @@ int check_tail_call_map(Env& env, int32_t func_id, int32_t map_idx) {
   return env.reject(-EINVAL, "expected prog array map for tail call");
 }
 
-void record_map_fact(Env& env, int32_t map) {
-  InsnFacts& f = env.facts[env.insn_idx];
-  if (map < 0) return;
-  if (f.map == InsnFacts::kNoMap) f.map = map;
-  else if (f.map != map) f.map = InsnFacts::kMapConflict;
-}
 
 // An array lookup with a known in-range key cannot fail (the kernel since
 // v6.14), so its result needs no NULL check.
@@ -281,11 +275,9 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
     for (const FuncState& f : env.cur.frames)
       if (f.in_callback_fn) return env.reject(-EFAULT, "tail_call is not allowed in callbacks");
   if (int err = check_map_compat(env, func_id, meta.map)) return err;
-  env.facts[env.insn_idx].helper_id = func_id;
-  record_map_fact(env, meta.map);
+  env.facts[env.insn_idx].merge_map(meta.map);
   if (func_id == BPF_FUNC_loop) {
     if (meta.subprog < 0) return env.reject(-EFAULT, "verifier bug: bpf_loop without a callback subprogram");
-    env.facts[env.insn_idx].callback_subprog = meta.subprog;
     // One more iteration while fewer than nr_loops ran on this path (any
     // number for a non-scalar R1), explored later; this path goes on as if the
     // loop had ended (check_call.cpp).

@@ -123,7 +123,6 @@ int check_kfunc_call(Env& env, const isa::Insn& insn) {
     return env.reject(-EINVAL, "kfunc %s#%u reference has not been acquired before", meta.name, k->id);
   for (int r = 0; r <= 5; r++) mark_reg_not_init(env, r);
   if (int err = set_kfunc_return(env, meta)) return err;
-  env.facts[env.insn_idx].kfunc = insn.imm;
   return 0;
 }
 

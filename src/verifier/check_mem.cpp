@@ -116,13 +116,16 @@ int check_ctx(Env& env, int regno, int32_t off, int size, bool write, int value_
   // Remember the last byte accessed, as check_ctx_access does for test runs.
   env.stats.max_ctx_offset = std::max(env.stats.max_ctx_offset, static_cast<uint32_t>(off + size));
   if (!write && value_regno >= 0) {
-    if (a.load == prog_types::CtxLoad::Scalar) {
+    // The first ctx path through this instruction decides; save_aux_ptr_type
+    // refuses the program after this when an earlier path was not a ctx one.
+    const bool first = env.mem_ptr_type[env.insn_idx] != RegType::Ctx;
+    const bool pointer = a.load != prog_types::CtxLoad::Scalar;
+    if (!env.facts[env.insn_idx].merge_ctx_pointer_load(pointer, first))
+      return env.reject(-EFAULT, "verifier bug: insn %d loads a different ctx field on another path", env.insn_idx);
+    if (pointer)
+      env.reg(value_regno) = RegState::pointer(ctx_load_type(a.load));
+    else
       mark_reg_unknown(env, value_regno);
-    } else {
-      const RegType t = ctx_load_type(a.load);
-      env.reg(value_regno) = RegState::pointer(t);
-      env.facts[env.insn_idx].ctx_load_kind = static_cast<uint8_t>(t);
-    }
   }
   return 0;
 }

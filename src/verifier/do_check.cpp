@@ -118,8 +118,7 @@ int check_ld_imm(Env& env, const isa::Insn* insn) {
   }
 }
 
-// Merges the map a helper call sees into the call site's facts: a site that
-// paths reach with different maps gets kMapConflict, never the last one seen.
+// Marks the instruction reached by a path (InsnFacts::seen).
 void record_fact(Env& env, int32_t idx) { env.facts[idx].seen = true; }
 
 // pop_stack: the next pending path, or false when all are done.

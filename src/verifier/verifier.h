@@ -61,6 +61,9 @@ struct KfuncTarget {
   const module::BtfOwner* owner = nullptr;
   uint32_t id = 0;             // the FUNC's id in owner->btf
   const void* addr = nullptr;  // the host function
+  /// How R0 is widened after the native call: a return narrower than 64 bits,
+  /// its size in bytes, negative when signed; 0 otherwise (exec::CallTarget).
+  int8_t ret_ext = 0;
 };
 
 struct VerifyInput {
@@ -89,30 +92,46 @@ struct VerifyInput {
 };
 
 /// What an instruction saw, merged over every path that reached it.
+/// What the verifier proved about one instruction, for the fixup stage
+/// (exec/fixup.h). One instruction is reached on many paths; each field says
+/// how what the paths saw is merged. No field is simply overwritten by the
+/// last path: a fact holds on every path, or is merged conservatively, or the
+/// program is refused.
 struct InsnFacts {
   static constexpr int32_t kNoMap = -1;
   static constexpr int32_t kMapConflict = -2;  // paths disagree: no single map
-  bool seen = false;  // reached by some path
-  /// Helper calls: the map passed as the CONST_PTR_TO_MAP argument (kNoMap when
-  /// the helper takes none, kMapConflict when paths pass different maps).
+
+  /// Reached by some path (any path: OR). Dead code is what no path reached.
+  bool seen = false;
+  /// Helper calls: the map passed as the CONST_PTR_TO_MAP argument. kNoMap
+  /// when the helper takes none; paths that pass different maps make it
+  /// kMapConflict (merge_map), so a bound lookup is one every path agrees on.
   int32_t map = kNoMap;
-  int32_t helper_id = -1;        // helper calls: the resolved id
-  int32_t callback_subprog = -1; // helper calls with a callback (bpf_loop)
-  /// Loads through a ctx pointer (for the ctx rewrite fixups): the field's
-  /// result kind (PTR_TO_PACKET...); 0 when not a ctx access.
-  uint8_t ctx_load_kind = 0;
-  /// Loads and stores (LDX, STX, ST): the base pointer's type on every path
-  /// (the kernel's insn_aux_data.ptr_type). A context access is one on every
-  /// path, or the program is rejected ("same insn cannot be used with
-  /// different pointers"), so fixups may rewrite it as one.
+  /// Loads and stores (LDX, STX, ST): the base pointer is the context. The
+  /// same on every path, or the program is refused ("same insn cannot be used
+  /// with different pointers", save_aux_ptr_type), so fixups may rewrite it.
   bool ctx_access = false;
-  /// kfunc calls: the ksym index (KfuncTarget) the call resolves to.
-  int32_t kfunc = -1;
-  /// Loads through a PTR_TO_BTF_ID that is not trusted on some path: the
-  /// executor must read fault-safely there (the kernel's BPF_PROBE_MEM) and
-  /// give 0 when the address is unreadable.
+  /// ctx loads whose result is a packet pointer (xdp_md.data, ...). The field
+  /// is the instruction's own (ctx pointers carry no offset), so every path
+  /// agrees; merge_ctx_pointer_load refuses a disagreement as a verifier bug.
+  bool ctx_pointer_load = false;
+  /// Loads through a PTR_TO_BTF_ID that is not trusted on some path (OR): the
+  /// executor must read fault-safely there (the kernel's BPF_PROBE_MEM).
   bool probe_mem = false;
+
+  void merge_map(int32_t m) {
+    if (m < 0) return;
+    if (map == kNoMap) map = m;
+    else if (map != m) map = kMapConflict;
+  }
+  /// `first`: this is the first path to load through the instruction. False
+  /// when an earlier path saw the other kind of field.
+  bool merge_ctx_pointer_load(bool pointer, bool first) {
+    if (first) ctx_pointer_load = pointer;
+    return ctx_pointer_load == pointer;
+  }
 };
+
 
 struct VerifyStats {
   uint32_t processed_insns = 0;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "exec/executable.h"
+#include "../exec/prepare_util.h"
 #include "isa/validate.h"
 
 namespace hostbpf {
@@ -159,14 +160,14 @@ TEST_P(Conformance, Runs) {
   vopts.allow_callx = true;
   Error verr = isa::validate_program(c.insns, vopts);
 
-  exec::PrepareOptions popts;
-  popts.name = c.file;
-  popts.allow_callx = true;
-  popts.helper_overrides.push_back({5, &unwind});
+  test::PrepareSpec popts;
+  popts.exec.name = c.file;
+  popts.exec.allow_callx = true;
+  popts.exec.helper_overrides.push_back({5, &unwind});
   if (!c.expected_error.empty()) {
     // A test that expects an error passes when loading refuses the program.
     if (verr) return;
-    EXPECT_FALSE(exec::interpret(c.insns, popts).ok()) << "expected error: " << c.expected_error;
+    EXPECT_FALSE(test::prepare(c.insns, popts).ok()) << "expected error: " << c.expected_error;
     return;
   }
   ASSERT_FALSE(verr) << verr.message();
@@ -177,7 +178,7 @@ TEST_P(Conformance, Runs) {
   Error cpu_err = isa::validate_program(c.insns, vopts);
   EXPECT_FALSE(cpu_err) << "at " << c.cpu << ": " << cpu_err.message();
 
-  auto prog = exec::interpret(c.insns, popts);
+  auto prog = test::prepare(c.insns, popts);
   ASSERT_TRUE(prog.ok()) << prog.error().message();
   std::vector<uint8_t> mem = c.mem;  // the program may write to its copy
   const uint64_t r1 = mem.empty() ? 0 : reinterpret_cast<uint64_t>(mem.data());

@@ -1,7 +1,7 @@
 // What the interpreter does beyond one handler per instruction: map lookups
-// bound at prepare time to the map the verifier proved (PrepareOptions::
-// call_maps: a direct call of the map's own lookup, inline code for arrays),
-// and instruction pairs run as one handler. Each bound or fused program must
+// at sites the fixup stage bound to the map the verifier proved
+// (CallTarget::map: a direct call of the map's own lookup, inline code for
+// arrays), and instruction pairs run as one handler. Each bound or fused program must
 // return exactly what the plain form returns, including when a jump lands on
 // the second instruction of a fused pair.
 #include <gtest/gtest.h>
@@ -14,6 +14,7 @@
 #include "../isa/asm.h"
 #include "base/cpu.h"
 #include "exec/executable.h"
+#include "prepare_util.h"
 #include "isa/validate.h"
 #include "maps/map.h"
 #include "../maps/test_util.h"  // maps::testing::make, spec
@@ -58,12 +59,11 @@ BothWays prepare(const Prog& p, maps::Map* map, size_t call_at) {
   isa::ValidateOptions v;
   Error err = isa::validate_program(p, v);
   EXPECT_FALSE(err) << err.message();
-  exec::PrepareOptions plain;
-  exec::PrepareOptions bound;
+  PrepareSpec bound;
   bound.call_maps.assign(p.size(), nullptr);
   bound.call_maps[call_at] = map;
-  auto a = exec::interpret(p, plain);
-  auto b = exec::interpret(p, bound);
+  auto a = test::prepare(p);
+  auto b = test::prepare(p, bound);
   EXPECT_TRUE(a.ok() && b.ok());
   if (!a.ok() || !b.ok()) return {};
   return {*a, *b};
@@ -184,13 +184,13 @@ TEST(FusedPairs, MoveThenAddAndAJumpOntoTheAdd) {
       exit_insn(),                    // 6
   };
   ASSERT_FALSE(isa::validate_program(p, {}));
-  auto e = exec::interpret(p, {});
+  auto e = test::prepare(p);
   ASSERT_TRUE(e.ok());
   EXPECT_EQ((*e)->run(7), 12u);   // jumped: 7 + 5
   EXPECT_EQ((*e)->run(8), 105u);  // fused: 100 + 5
   // The same register on both sides, and a negative immediate (stack pointers).
   const Prog same = {mov64_reg(1, 1), alu64_imm(BPF_ADD, 1, -3), mov64_reg(0, 1), exit_insn()};
-  auto s = exec::interpret(same, {});
+  auto s = test::prepare(same);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ((*s)->run(10), 7u);
 }

@@ -12,6 +12,7 @@
 #include "base/cpu.h"
 #include "base/rcu.h"
 #include "exec/executable.h"
+#include "prepare_util.h"
 #include "hostbpf/hostbpf.h"
 
 namespace hostbpf {
@@ -25,9 +26,9 @@ uint64_t count_call(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return +
 TEST(CpuSlots, ASecondThreadWithoutASlotGetsEbusy) {
   ASSERT_STREQ(std::getenv("HOSTBPF_POSSIBLE_CPUS"), "1");
   ASSERT_EQ(possible_cpus(), 1u);
-  exec::PrepareOptions opts;
-  opts.helper_overrides = {{3000, &count_call}};
-  auto e = exec::interpret(Prog{call_helper(3000), exit_insn()}, opts);
+  PrepareSpec opts;
+  opts.exec.helper_overrides = {{3000, &count_call}};
+  auto e = test::prepare(Prog{call_helper(3000), exit_insn()}, opts);
   ASSERT_TRUE(e.ok());
   EXPECT_EQ((*e)->run(0), 1u);  // this thread takes slot 0
   uint64_t other = 0;

@@ -8,6 +8,7 @@
 
 #include "../isa/asm.h"
 #include "exec/executable.h"
+#include "prepare_util.h"
 #include "isa/validate.h"
 
 namespace hostbpf {
@@ -16,13 +17,13 @@ namespace {
 using namespace test;
 
 // Validates (cpu v4), prepares and runs `p` with r1 = `r1`.
-uint64_t run(const Prog& p, uint64_t r1 = 0, const exec::PrepareOptions& opts = {}) {
+uint64_t run(const Prog& p, uint64_t r1 = 0, const PrepareSpec& opts = {}) {
   isa::ValidateOptions v;
-  v.allow_callx = opts.allow_callx;
+  v.allow_callx = opts.exec.allow_callx;
   v.allow_kfunc_calls = !opts.kfuncs.empty();
   Error err = isa::validate_program(p, v);
   EXPECT_FALSE(err) << err.message();
-  auto prog = exec::interpret(p, opts);
+  auto prog = prepare(p, opts);
   EXPECT_TRUE(prog.ok()) << prog.error().message();
   if (!prog.ok()) return 0xdeadbeef;
   return (*prog)->run(r1);
@@ -288,8 +289,8 @@ TEST(isa_Interpreter, PseudoFuncLoadsACallableCallback) {
               mov64_imm(0, 1),            // 17
               exit_insn(),                // 18
           };
-  exec::PrepareOptions opts;
-  opts.helper_overrides.push_back({181, &fake_loop});
+  PrepareSpec opts;
+  opts.exec.helper_overrides.push_back({181, &fake_loop});
   EXPECT_EQ(run(p, 0, opts), (4u << 8) | (0u + 1u + 2u + 3u));
 }
 
@@ -299,8 +300,8 @@ uint64_t exit_with_42_if_r1(uint64_t r1, uint64_t, uint64_t, uint64_t, uint64_t)
 }
 
 TEST(isa_Interpreter, RequestExitEndsTheRunAfterTheHelper) {
-  exec::PrepareOptions opts;
-  opts.helper_overrides.push_back({1000, &exit_with_42_if_r1});
+  PrepareSpec opts;
+  opts.exec.helper_overrides.push_back({1000, &exit_with_42_if_r1});
   const Prog p = {call_helper(1000), alu64_imm(BPF_ADD, 0, 1), exit_insn()};
   EXPECT_EQ(run(p, 1, opts), 42u);
   EXPECT_EQ(run(p, 0, opts), 8u);  // no request: the program carries on
@@ -322,25 +323,29 @@ TEST(isa_Interpreter, TakeExitRequestConsumesTheRequest) {
 uint64_t sum5(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e) { return a + 10 * b + 100 * c + 1000 * d + 10000 * e; }
 
 TEST(isa_Interpreter, HelpersGetR1ToR5) {
-  exec::PrepareOptions opts;
-  opts.helper_overrides.push_back({1001, &sum5});
+  PrepareSpec opts;
+  opts.exec.helper_overrides.push_back({1001, &sum5});
   const Prog p = {mov64_imm(1, 1), mov64_imm(2, 2), mov64_imm(3, 3), mov64_imm(4, 4), mov64_imm(5, 5),
                   call_helper(1001), exit_insn()};
   EXPECT_EQ(run(p, 0, opts), 54321u);
 }
 
 TEST(isa_Interpreter, KfuncCallsGoToTheirBinding) {
-  exec::PrepareOptions opts;
-  opts.kfuncs.push_back({77, 0, &sum5});
+  PrepareSpec opts;
+  opts.kfuncs.push_back({"sum5", test_host_owner(), 77, reinterpret_cast<const void*>(&sum5)});
   const Prog p = {mov64_imm(1, 9), mov64_imm(2, 0), mov64_imm(3, 0), mov64_imm(4, 0), mov64_imm(5, 0),
-                  call_kfunc(77), exit_insn()};
+                  call_kfunc(0), exit_insn()};  // the loader's form: ksym #0
   EXPECT_EQ(run(p, 0, opts), 9u);
+  auto fixed = fixup_for_test(p, opts);
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_EQ(fixed->insns[5].imm, 77);  // the kernel's form: the FUNC's BTF id
+  EXPECT_EQ(fixed->calls[5].kind, exec::CallTarget::Kind::Kfunc);
 }
 
 TEST(isa_Interpreter, CallxCallsTheHelperNamedByARegister) {
-  exec::PrepareOptions opts;
-  opts.allow_callx = true;
-  opts.helper_overrides.push_back({1001, &sum5});
+  PrepareSpec opts;
+  opts.exec.allow_callx = true;
+  opts.exec.helper_overrides.push_back({1001, &sum5});
   Prog p = {mov64_imm(1, 3), mov64_imm(2, 0), mov64_imm(3, 0), mov64_imm(4, 0), mov64_imm(5, 0),
             mov64_imm(6, 1001), callx(6), exit_insn()};
   EXPECT_EQ(run(p, 0, opts), 3u);
@@ -357,14 +362,14 @@ TEST(isa_Interpreter, LddwLoadsResolvedAddresses) {
 }
 
 TEST(isa_Interpreter, RunningOffTheEndOfAnUnvalidatedProgramStops) {
-  auto prog = exec::interpret(Prog{mov64_imm(0, 5)}, {});
+  auto prog = prepare(Prog{mov64_imm(0, 5)});
   ASSERT_TRUE(prog.ok());
   EXPECT_EQ((*prog)->run(0), 0u);
 }
 
 TEST(isa_Interpreter, ArgumentsAndEntryState) {
   EXPECT_EQ(run({mov64_reg(0, 1), exit_insn()}, 77), 77u);
-  auto prog = exec::interpret(Prog{mov64_reg(0, 5), alu64_reg(BPF_ADD, 0, 4), exit_insn()}, {});
+  auto prog = prepare(Prog{mov64_reg(0, 5), alu64_reg(BPF_ADD, 0, 4), exit_insn()});
   ASSERT_TRUE(prog.ok());
   EXPECT_EQ((*prog)->run(1, 2, 3, 40, 500), 540u);
   // r0 and r6..r9 start at 0.
@@ -374,7 +379,7 @@ TEST(isa_Interpreter, ArgumentsAndEntryState) {
 struct PrepareErrorCase {
   const char* name;
   Prog prog;
-  exec::PrepareOptions opts;
+  PrepareSpec opts;
   std::string message;
 };
 
@@ -382,15 +387,14 @@ struct PrepareErrorCase {
 void PrintTo(const PrepareErrorCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<PrepareErrorCase> prepare_error_cases() {
-  exec::PrepareOptions named;
-  named.name = "classify";
+  PrepareSpec named;
+  named.exec.name = "classify";
   return {
       {"empty", {}, {}, "program has no instructions"},
       {"unknown_helper", {mov64_imm(0, 0), call_helper(99999), exit_insn()}, {}, "insn 1: invalid func unknown#99999"},
       {"named", {call_helper(99999), exit_insn()}, named, "prog 'classify': insn 0: invalid func unknown#99999"},
       {"callx_disabled", {callx(1), exit_insn()}, {}, "insn 0: callx is not enabled"},
-      {"kfunc_unbound", {call_kfunc(5), exit_insn()}, {},
-       "insn 0: kernel function call with btf_id 5 (off 0) is not resolved"},
+      {"kfunc_unbound", {call_kfunc(5), exit_insn()}, {}, "insn 0: names extern kfunc #5, which is not bound"},
       {"call_out_of_range", {call_local(5), exit_insn()}, {}, "insn 0: call to invalid destination 6"},
       {"unknown_opcode", {insn(0x8c), exit_insn()}, {}, "insn 0: unknown opcode 8c"},
       {"bad_register", {mov64_imm(12, 0), exit_insn()}, {}, "insn 0: R12 is invalid"},
@@ -401,10 +405,27 @@ class PrepareErrors : public testing::TestWithParam<PrepareErrorCase> {};
 
 TEST_P(PrepareErrors, NameTheInstruction) {
   const PrepareErrorCase& c = GetParam();
-  auto prog = exec::interpret(c.prog, c.opts);
+  auto prog = prepare(c.prog, c.opts);
   ASSERT_FALSE(prog.ok());
   EXPECT_EQ(prog.error().code(), -EINVAL);
   EXPECT_EQ(prog.error().message(), c.message);
+}
+
+// The interpreter takes the fixup stage's decisions as they are, and refuses a
+// prepared program that lacks one rather than guessing.
+TEST(isa_Interpreter, APreparedCallWithoutItsTargetIsRefused) {
+  exec::PreparedProgram p;
+  p.insns = {call_kfunc(5), exit_insn()};
+  p.calls.resize(2);
+  auto kfunc = exec::make_interpreter(p);
+  ASSERT_FALSE(kfunc.ok());
+  EXPECT_EQ(kfunc.error().message(), "insn 0: kernel function call with btf_id 5 (off 0) is not resolved");
+  p.insns = {call_helper(BPF_FUNC_ktime_get_ns), exit_insn()};
+  auto helper = exec::make_interpreter(p);
+  ASSERT_FALSE(helper.ok());
+  EXPECT_EQ(helper.error().message(), "insn 0: helper call #5 has no target (not a fixed-up program)");
+  p.calls.clear();
+  EXPECT_FALSE(exec::make_interpreter(p).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(isaAll, PrepareErrors, testing::ValuesIn(prepare_error_cases()),

@@ -7,6 +7,7 @@
 #include "base/cpu.h"
 #include "base/rcu.h"
 #include "exec/executable.h"
+#include "prepare_util.h"
 #include "exec/run_env.h"
 
 namespace hostbpf {
@@ -37,10 +38,10 @@ uint64_t run_inner_then_probe(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) 
 }
 
 std::shared_ptr<exec::Executable> prepare(int32_t helper, const exec::RunEnv* env) {
-  exec::PrepareOptions opts;
-  opts.env = env;
-  opts.helper_overrides = {{kProbe, &probe}, {kNested, &run_inner_then_probe}};
-  auto e = exec::interpret(Prog{call_helper(helper), exit_insn()}, opts);
+  PrepareSpec opts;
+  opts.exec.env = env;
+  opts.exec.helper_overrides = {{kProbe, &probe}, {kNested, &run_inner_then_probe}};
+  auto e = test::prepare(Prog{call_helper(helper), exit_insn()}, opts);
   EXPECT_TRUE(e.ok());
   return e.ok() ? *e : nullptr;
 }

@@ -5,6 +5,7 @@
 
 #include "../isa/asm.h"
 #include "exec/executable.h"
+#include "prepare_util.h"
 #include "isa/validate.h"
 #include "maps/prog_array.h"
 
@@ -26,7 +27,7 @@ maps::MapSpec prog_array_spec() {
 std::shared_ptr<exec::Executable> prepare(const Prog& p) {
   Error err = isa::validate_program(p);
   EXPECT_FALSE(err) << err.message();
-  auto prog = exec::interpret(p, {});
+  auto prog = test::prepare(p);
   EXPECT_TRUE(prog.ok()) << prog.error().message();
   return prog.ok() ? *prog : nullptr;
 }

@@ -15,6 +15,7 @@
 #include "base/rcu.h"
 #include "exec/checked_interpreter.h"
 #include "exec/executable.h"
+#include "../exec/prepare_util.h"
 #include "exec/run_env.h"
 #include "maps/map.h"
 #include "../maps/test_util.h"  // maps::testing::make, spec
@@ -346,8 +347,7 @@ TEST(CheckedInterpreter, AgreesWithTheInterpreterOnConformancePrograms) {
       skipped++;
       continue;
     }
-    exec::PrepareOptions po;
-    auto fast = exec::interpret(prog, po);
+    auto fast = test::prepare(prog);
     ASSERT_TRUE(fast.ok()) << name;
     uint64_t r0;
     {

@@ -249,7 +249,7 @@ TEST_F(KfuncCalls, CheckedInterpreterRunsKfuncCalls) {
   for (const auto& insn : prog)
     if (isa::is_kfunc_call(insn))
       o.kfuncs.push_back({insn.imm, insn.off,
-                          reinterpret_cast<decltype(exec::PrepareOptions::KfuncBinding::fn)>(
+                          reinterpret_cast<exec::HelperFn>(
                               const_cast<void*>(rts.kfunc_address(&rts.host, static_cast<uint32_t>(insn.imm))))});
   auto p = exec::CheckedProgram::create(prog, o);
   ASSERT_TRUE(p.ok());
