@@ -1,5 +1,5 @@
 // What a kfunc call costs: a program calling a trivial host kfunc 100 times
-// (kfunc_call.bpf.c, bench_add registered through Runtime::kfuncs()) against
+// (kfunc_call.bpf.c, bench_add registered through Runtime::host()) against
 // the same loop in C++ calling the same function through a function pointer,
 // the bare loop on both sides, and the loop calling a helper
 // (bpf_get_smp_processor_id) in hostbpf and in the kernel for scale.
@@ -42,7 +42,7 @@ struct KfuncRuntime {
   SyscallRuntime r;
   std::string error;
   KfuncRuntime() {
-    auto id = r.rt.kfuncs().add("bench_add", &bench_add, 0, {hostbpf::ProgType::Syscall}, {"a", "b"});
+    auto id = r.rt.host().add("bench_add", &bench_add, 0, {hostbpf::ProgType::Syscall}, {"a", "b"});
     if (!id)
       error = "registering bench_add: " + id.error().message();
   }

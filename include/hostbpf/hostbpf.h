@@ -13,7 +13,7 @@
 //   auto res = prog->test_run({.ctx_in = &ctx, .ctx_size_in = sizeof ctx});
 //
 // Programs call host functions (kfuncs) that the host registers through
-// Runtime::kfuncs() (hostbpf/registrar.h) or that provider modules add
+// Runtime::host() (hostbpf/registrar.h) or that provider modules add
 // (Runtime::modules(), hostbpf/module.h for writing one).
 //
 // Handles (Object, Program, Map) share ownership of what they name: a Program
@@ -40,27 +40,21 @@
 
 namespace hostbpf {
 
-namespace exec {
-class Executable;
-}
+// hostbpf's own state, opaque here: handles below hold it by pointer, and
+// only the runtime's sources (src/runtime/access.h) reach inside.
 namespace detail {
 struct RuntimeState;
 struct ObjectState;
 struct ProgramState;
-/// Where Program::run enters a loaded program: its executor's entry point,
-/// called with the executor's object and R1..R5 (exec::Executable::run).
-/// Until the program is loaded it enters run_unloaded, which returns -EINVAL.
-uint64_t run_unloaded(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                      uint64_t r5);
-/// A loaded program whose context hostbpf cannot provide at run time (it takes
-/// packet pointers from a context type the runtime has no record for): returns
-/// -EOPNOTSUPP.
-uint64_t run_unsupported_ctx(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                             uint64_t r5);
+struct Access;
+/// Where Program::run enters: an executor's entry point and its object, both
+/// opaque to the host. Until the program is loaded it enters run_unloaded
+/// (-EINVAL); a program that cannot run enters run_unsupported_ctx (-EOPNOTSUPP).
+uint64_t run_unloaded(const void* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t run_unsupported_ctx(const void* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
 struct RunEntry {
-  uint64_t (*fn)(const exec::Executable* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                 uint64_t r5) = run_unloaded;
-  const exec::Executable* exe = nullptr;
+  uint64_t (*fn)(const void* exe, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5) = run_unloaded;
+  const void* exe = nullptr;
 };
 }  // namespace detail
 namespace maps {
@@ -144,11 +138,10 @@ class Map {
   /// record to be available.
   Result<size_t> ringbuf_poll(const std::function<int(std::span<const uint8_t> record)>& fn, int timeout_ms);
 
-  /// The internal map (for hostbpf's own tools and tests).
-  const std::shared_ptr<maps::Map>& impl() const { return m_; }
-  explicit Map(std::shared_ptr<maps::Map> m) : m_(std::move(m)) {}
 
  private:
+  friend struct detail::Access;
+  explicit Map(std::shared_ptr<maps::Map> m) : m_(std::move(m)) {}
   std::shared_ptr<maps::Map> m_;
 };
 
@@ -214,8 +207,10 @@ class Program {
   Result<TestRunResult> test_run(const TestRunOptions& opts) const;
 
   /// Hot path: runs the program with R1 = ctx and returns R0, with no copies and
-  /// no checks beyond those done at load. Fails only when the thread cannot get
-  /// a CPU slot (see possible_cpus()), which returns -EBUSY as a 64-bit value.
+  /// no checks beyond those done at load. When the program cannot run at all
+  /// (see try_run for when), run() returns that errno as a 64-bit value, which
+  /// a program could also return: a host that must tell the two apart calls
+  /// try_run, or calls it once to learn that run() will run.
   ///
   /// The host's contract for ctx (the verifier proved the program against it;
   /// nothing checks it at run time, so a host that breaks it breaks the sandbox):
@@ -243,10 +238,18 @@ class Program {
     return run_->fn(run_->exe, reinterpret_cast<uint64_t>(ctx), arg2, 0, 0, 0);
   }
 
-  explicit Program(std::shared_ptr<detail::ProgramState> p);
-  const std::shared_ptr<detail::ProgramState>& state() const { return p_; }
+  /// run(), telling "the program returned R0" from "the program did not run":
+  /// an error when it is not loaded (-EINVAL), cannot run with its context
+  /// (-EOPNOTSUPP, with the reason), or this thread cannot get a CPU slot
+  /// (-EBUSY; the check is prepare_thread(), so the first call on a thread may
+  /// allocate: not for signal handlers, which call prepare_thread() beforehand
+  /// and then run()). Otherwise R0. The checks come before the run and cost
+  /// the hot path nothing.
+  Result<uint64_t> try_run(void* ctx, uint64_t arg2 = 0) const;
 
  private:
+  friend struct detail::Access;
+  explicit Program(std::shared_ptr<detail::ProgramState> p);
   std::shared_ptr<detail::ProgramState> p_;
   const detail::RunEntry* run_ = nullptr;  // inside *p_, filled when it is loaded
 };
@@ -283,9 +286,10 @@ class Object {
   Result<Program> program(std::string_view name) const;
   Result<Map> map(std::string_view name) const;
 
-  explicit Object(std::shared_ptr<detail::ObjectState> o) : o_(std::move(o)) {}
 
  private:
+  friend struct detail::Access;
+  explicit Object(std::shared_ptr<detail::ObjectState> o) : o_(std::move(o)) {}
   std::shared_ptr<detail::ObjectState> o_;
 };
 
@@ -339,9 +343,10 @@ class Modules {
   /// The module's split BTF in its raw encoding (own types only); -ENOENT.
   Result<std::vector<uint8_t>> btf_raw(const std::string& name) const;
 
-  explicit Modules(detail::RuntimeState* s) : s_(s) {}
 
  private:
+  friend class Runtime;
+  explicit Modules(detail::RuntimeState* s) : s_(s) {}
   detail::RuntimeState* s_;
 };
 
@@ -362,13 +367,13 @@ class Runtime {
   /// Loads a program given as instructions, with no maps (the uBPF model).
   Result<Program> load_raw(std::span<const Insn> insns, const RawProgramOptions& opts = {});
 
-  /// The host's types and kfuncs (see hostbpf/registrar.h). Every runtime
-  /// starts with the standard vmlinux.h types and the built-in kfunc library
-  /// (bpf_cpumask_*). Open until the host BTF is sealed by the first open(),
-  /// open_memory(), load_raw() or modules().load(); -EBUSY afterwards.
-  Registrar& kfuncs();
-  /// The same Registrar, for code that reads better as rt.types().define<T>(...).
-  Registrar& types() { return kfuncs(); }
+  /// What the host describes to programs: its types and kfuncs, through the
+  /// Registrar (hostbpf/registrar.h) that provider modules describe theirs
+  /// through too. Every runtime starts with the standard vmlinux.h types and
+  /// the built-in kfunc library (bpf_cpumask_*). Open until the host BTF is
+  /// sealed by the first open(), open_memory(), load_raw() or modules().load();
+  /// -EBUSY afterwards.
+  Registrar& host();
   /// Provider modules.
   Modules& modules() { return modules_; }
 
@@ -382,9 +387,9 @@ class Runtime {
   /// The error of building the host BTF from RuntimeOptions (empty when none).
   const Error& error() const;
 
-  const std::shared_ptr<detail::RuntimeState>& state() const { return s_; }
 
  private:
+  friend struct detail::Access;
   std::shared_ptr<detail::RuntimeState> s_;
   Modules modules_;
 };

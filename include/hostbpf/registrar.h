@@ -1,6 +1,6 @@
 // hostbpf — describing types and kfuncs to BPF programs.
 //
-// The host (Runtime::kfuncs()) and every provider module (ModuleContext, see
+// The host (Runtime::host()) and every provider module (ModuleContext, see
 // hostbpf/module.h) describe what they expose the same way, through a
 // Registrar: C++ structs become BTF structs, C++ functions become BTF FUNCs
 // whose prototypes are derived from their signatures, and each kfunc is
@@ -12,7 +12,7 @@
 //   Session* session_acquire(uint64_t id);
 //   void session_release(Session* s);
 //
-//   auto& k = rt.kfuncs();
+//   auto& k = rt.host();
 //   k.define<Session>("session", {{"id", &Session::id}, {"bytes", &Session::bytes}});
 //   k.add("session_acquire", &session_acquire, KF_ACQUIRE | KF_RET_NULL, {ProgType::Syscall}, {"id"});
 //   k.add("session_release", &session_release, KF_RELEASE, {ProgType::Syscall}, {"s"});

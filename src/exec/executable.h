@@ -70,7 +70,9 @@ class Executable : public maps::TailCallTarget {
     return entry_(this, r1, r2, r3, r4, r5);
   }
 
-  using Entry = uint64_t (*)(const Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+  /// Called with the Executable itself as `self` (as a const void*, so that
+  /// the public header's run entry need not name this class).
+  using Entry = uint64_t (*)(const void* self, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
   /// What run() calls, for callers that keep it next to the object
   /// (hostbpf::Program::run, inline in the public header).
   Entry entry() const { return entry_; }

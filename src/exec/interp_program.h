@@ -122,7 +122,7 @@ struct Code {
 /// The dispatch loop, and run()'s entry point for every interpreted program.
 /// Called with self == nullptr it returns the address of the label table
 /// (const void* const[kNumHandlers]) instead, so the decoder can fill `op`.
-uint64_t interp_entry(const Executable* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t interp_entry(const void* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
 
 class InterpProgram final : public Executable {
  public:

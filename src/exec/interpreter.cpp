@@ -82,13 +82,13 @@ struct Frame {
 }  // namespace
 
 HOSTBPF_CALLS_KFUNCS
-uint64_t interp_entry(const Executable* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5) {
+uint64_t interp_entry(const void* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5) {
 #define HOSTBPF_INTERP_LABEL(name) &&L_##name,
   static const void* const kLabels[kNumHandlers] = {HOSTBPF_INTERP_HANDLERS(HOSTBPF_INTERP_LABEL)};
 #undef HOSTBPF_INTERP_LABEL
   if (__builtin_expect(self == nullptr, 0)) return reinterpret_cast<uint64_t>(kLabels);
 
-  const InterpProgram* prog = static_cast<const InterpProgram*>(self);
+  const InterpProgram* prog = static_cast<const InterpProgram*>(static_cast<const Executable*>(self));
   // One run on this thread (Executable::run): CPU slot, read-side section and
   // environment, held until any return below.
   if (__builtin_expect(current_cpu() == kNoCpu, 0)) return static_cast<uint64_t>(-EBUSY);

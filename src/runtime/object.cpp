@@ -236,26 +236,26 @@ Error Object::load(const LoadOptions& opts) {
 
 std::vector<Program> Object::programs() const {
   std::vector<Program> out;
-  for (const auto& p : o_->programs) out.emplace_back(p);
+  for (const auto& p : o_->programs) out.push_back(detail::Access::program(p));
   return out;
 }
 
 std::vector<Map> Object::maps() const {
   std::vector<Map> out;
-  for (const auto& m : o_->maps) out.emplace_back(m.map);
+  for (const auto& m : o_->maps) out.push_back(detail::Access::map(m.map));
   return out;
 }
 
 Result<Program> Object::program(std::string_view name) const {
   for (const auto& p : o_->programs)
-    if (p->name == name) return Program(p);
+    if (p->name == name) return detail::Access::program(p);
   return Error(-ENOENT, fmt::format("object '{}' has no program '{}'", o_->spec.name, name));
 }
 
 Result<Map> Object::map(std::string_view name) const {
   if (!o_->loaded) return Error(-ENOENT, fmt::format("object '{}' is not loaded: maps exist after load()", o_->spec.name));
   for (const auto& m : o_->maps)
-    if (m.map->spec().name == name || (!m.section.empty() && m.section == name)) return Map(m.map);
+    if (m.map->spec().name == name || (!m.section.empty() && m.section == name)) return detail::Access::map(m.map);
   return Error(-ENOENT, fmt::format("object '{}' has no map '{}'", o_->spec.name, name));
 }
 

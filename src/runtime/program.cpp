@@ -10,10 +10,10 @@
 
 namespace hostbpf {
 namespace detail {
-uint64_t run_unloaded(const exec::Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
+uint64_t run_unloaded(const void*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
   return static_cast<uint64_t>(-EINVAL);
 }
-uint64_t run_unsupported_ctx(const exec::Executable*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
+uint64_t run_unsupported_ctx(const void*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
   return static_cast<uint64_t>(-EOPNOTSUPP);
 }
 }  // namespace detail
@@ -24,6 +24,15 @@ const std::string& Program::name() const { return p_->name; }
 const std::string& Program::section() const { return p_->section; }
 ProgType Program::type() const { return p_->prog_type; }
 uint32_t Program::id() const { return p_->id; }
+
+Result<uint64_t> Program::try_run(void* ctx, uint64_t arg2) const {
+  if (!p_->exe) return Error(-EINVAL, fmt::format("prog '{}' is not loaded", p_->name));
+  if (!p_->run_refusal.empty())
+    return Error(-EOPNOTSUPP, fmt::format("prog '{}' (section '{}') cannot run: {}", p_->name, p_->section,
+                                          p_->run_refusal));
+  if (Error e = prepare_thread()) return e.context(fmt::format("prog '{}'", p_->name));
+  return run(ctx, arg2);
+}
 
 Error Program::set_autoload(bool autoload) {
   if (p_->exe) return Error(-EBUSY, fmt::format("prog '{}' is already loaded", p_->name));

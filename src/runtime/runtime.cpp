@@ -149,7 +149,7 @@ Runtime::Runtime(RuntimeOptions opts)
 
 Runtime::~Runtime() = default;
 
-Registrar& Runtime::kfuncs() { return *s_->host_registrar; }
+Registrar& Runtime::host() { return *s_->host_registrar; }
 
 const Error& Runtime::error() const { return s_->host_error; }
 
@@ -197,7 +197,7 @@ Result<Object> Runtime::open_memory(std::span<const uint8_t> elf, const std::str
     p->autoload = ps.autoload;
     st->programs.push_back(std::move(p));
   }
-  return Object(std::move(st));
+  return detail::Access::object(std::move(st));
 }
 
 Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramOptions& opts) {
@@ -232,7 +232,7 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
   lopts.unsafe_skip_verification = opts.unsafe_skip_verification;
   if (Error err = detail::load_program(*p, {}, popts, lopts)) return err.context(fmt::format("prog '{}'", opts.name));
   s_->register_prog(p->id, p->exe);
-  return Program(std::move(p));
+  return detail::Access::program(std::move(p));
 }
 
 void stop_program(uint64_t r0) { exec::request_exit(r0); }

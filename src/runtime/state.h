@@ -16,6 +16,7 @@
 #include "kfunc/kfunc_set.h"
 #include "module/module.h"
 #include "hostbpf/hostbpf.h"
+#include "runtime/access.h"
 #include "maps/map.h"
 #include "object/object_spec.h"
 #include "runtime/kfunc_resolve.h"

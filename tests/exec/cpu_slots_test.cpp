@@ -58,5 +58,28 @@ TEST(CpuSlots, PrepareThreadClaimsTheSlotOrSaysWhyNot) {
       << other.message();
 }
 
+// The public API tells "no slot, the program did not run" from a program that
+// returns -EBUSY itself: run() cannot (both are R0 = -16), try_run() does.
+TEST(CpuSlots, TryRunTellsNotRunningFromAProgramReturningTheSameErrno) {
+  Runtime rt;
+  const hostbpf::Insn ret_ebusy[] = {{BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, -EBUSY}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
+  auto p = rt.load_raw(std::span<const hostbpf::Insn>(ret_ebusy));
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  auto here = p->try_run(nullptr);
+  ASSERT_TRUE(here.ok());  // this thread owns the slot: the program ran
+  EXPECT_EQ(*here, static_cast<uint64_t>(-EBUSY));
+  Result<uint64_t> there = 0;
+  uint64_t there_run = 0;
+  std::thread t([&] {
+    there = p->try_run(nullptr);
+    there_run = p->run(nullptr);
+  });
+  t.join();
+  ASSERT_FALSE(there.ok());  // no slot: it did not run
+  EXPECT_EQ(there.error().code(), -EBUSY);
+  EXPECT_NE(there.error().message().find("prog 'raw'"), std::string::npos) << there.error().message();
+  EXPECT_EQ(there_run, *here);  // what run() cannot tell apart
+}
+
 }  // namespace
 }  // namespace hostbpf

@@ -93,7 +93,7 @@ class Foreign final : public exec::Executable {
   Foreign() : Executable(&entry, {}, 99, "foreign") {}
 
  private:
-  static uint64_t entry(const Executable*, uint64_t r1, uint64_t, uint64_t, uint64_t, uint64_t) { return r1 + 100; }
+  static uint64_t entry(const void*, uint64_t r1, uint64_t, uint64_t, uint64_t, uint64_t) { return r1 + 100; }
 };
 
 TEST(isa_TailCall, IntoAnotherExecutorRunsIt) {

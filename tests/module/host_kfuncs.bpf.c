@@ -1,4 +1,4 @@
-// Calls kfuncs the host registered through Runtime::kfuncs() (host_kfuncs_test).
+// Calls kfuncs the host registered through Runtime::host() (host_kfuncs_test).
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 

@@ -1,4 +1,4 @@
-// The host's kfunc registration API (Runtime::kfuncs()): C++ structs and
+// The host's kfunc registration API (Runtime::host()): C++ structs and
 // functions become host BTF, kfuncs are registered per program type with
 // their flags and addresses, every mistake is a clear error, and the host BTF
 // is sealed once something is built on it. Also the host BTF from a pahole blob.
@@ -33,11 +33,11 @@ int session_sum(const Session* s, int scale__k) { return static_cast<int>(s->id)
 struct Unbound {};
 int takes_unbound(Unbound* u) { return u != nullptr; }
 
-const kfunc::KfuncRegistry& reg(Runtime& rt) { return rt.state()->kfuncs; }
+const kfunc::KfuncRegistry& reg(Runtime& rt) { return detail::Access::state(rt)->kfuncs; }
 
 TEST(HostKfuncs, StructsAndKfuncsBecomeHostBtfWithFlagsAndAddresses) {
   Runtime rt;
-  auto& k = rt.kfuncs();
+  auto& k = rt.host();
   auto st = k.define<Session>("session", {{"id", &Session::id}, {"bytes", &Session::bytes}, {"name", &Session::name}});
   ASSERT_TRUE(st.ok()) << st.error().message();
   auto acq = k.add("session_acquire", &session_acquire, KF_ACQUIRE | KF_RET_NULL, {ProgType::Syscall, ProgType::Tracing},
@@ -49,14 +49,14 @@ TEST(HostKfuncs, StructsAndKfuncsBecomeHostBtfWithFlagsAndAddresses) {
   ASSERT_TRUE(sum.ok()) << sum.error().message();
   EXPECT_FALSE(k.add_dtor<Session>("session_release"));
 
-  const auto* host = &rt.state()->host;
+  const auto* host = &detail::Access::state(rt)->host;
   EXPECT_EQ(reg(rt).find_by_name("session_acquire")->second, *acq);
   EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Syscall, *acq), KF_ACQUIRE | KF_RET_NULL);
   EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Tracing, *acq), KF_ACQUIRE | KF_RET_NULL);
   EXPECT_FALSE(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Tracing, *rel));
   EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Common, *sum), 0u);
   EXPECT_EQ(reg(rt).find_dtor(host, *st), *rel);
-  EXPECT_EQ(rt.state()->kfunc_address(host, *acq), reinterpret_cast<const void*>(&session_acquire));
+  EXPECT_EQ(detail::Access::state(rt)->kfunc_address(host, *acq), reinterpret_cast<const void*>(&session_acquire));
 
   auto h = rt.host_btf_header();
   ASSERT_TRUE(h.ok()) << h.error().message();
@@ -71,7 +71,7 @@ TEST(HostKfuncs, StructsAndKfuncsBecomeHostBtfWithFlagsAndAddresses) {
 // What the host registered is what programs call, with the flags enforced.
 TEST(HostKfuncs, ProgramsCallTheHostsKfuncs) {
   Runtime rt;
-  auto& k = rt.kfuncs();
+  auto& k = rt.host();
   ASSERT_TRUE(k.define<Session>("session", {{"id", &Session::id}}).ok());
   ASSERT_TRUE(k.add("session_acquire", &session_acquire, KF_ACQUIRE | KF_RET_NULL, {ProgType::Syscall}, {"id"}).ok());
   ASSERT_TRUE(k.add("session_release", &session_release, KF_RELEASE, {ProgType::Syscall}, {"s"}).ok());
@@ -103,9 +103,9 @@ struct Node {
 // to a forward declaration.
 TEST(HostKfuncs, SelfReferentialStruct) {
   Runtime rt;
-  auto id = rt.kfuncs().define<Node>("node", {{"value", &Node::value}, {"next", &Node::next}, {"prev", &Node::prev}});
+  auto id = rt.host().define<Node>("node", {{"value", &Node::value}, {"next", &Node::next}, {"prev", &Node::prev}});
   ASSERT_TRUE(id.ok()) << id.error().message();
-  const btf::Btf& b = *rt.state()->host.btf;
+  const btf::Btf& b = *detail::Access::state(rt)->host.btf;
   const struct btf_type* t = b.type(*id);
   ASSERT_EQ(btf_vlen(t), 3);
   const struct btf_type* next = b.type(btf_members(t)[1].type);
@@ -121,7 +121,7 @@ TEST(HostKfuncs, SelfReferentialStruct) {
 
 TEST(HostKfuncs, MistakesAreClearErrors) {
   Runtime rt;
-  auto& k = rt.kfuncs();
+  auto& k = rt.host();
   auto unbound = k.add("takes_unbound", &takes_unbound, 0, {ProgType::Syscall});
   ASSERT_FALSE(unbound.ok());
   EXPECT_EQ(unbound.error().code(), -ENOENT);
@@ -158,7 +158,7 @@ TEST(HostKfuncs, MistakesAreClearErrors) {
 
 TEST(HostKfuncs, FiltersDenyPerProgram) {
   Runtime rt;
-  auto& k = rt.kfuncs();
+  auto& k = rt.host();
   ASSERT_TRUE(k.define<Session>("session", {{"id", &Session::id}}).ok());
   auto id = k.add("session_release", &session_release, KF_RELEASE, {ProgType::Syscall});
   ASSERT_TRUE(id.ok());
@@ -167,14 +167,14 @@ TEST(HostKfuncs, FiltersDenyPerProgram) {
   }));
   kfunc::ProgInfo trusted{ProgType::Syscall, 0, false, "trusted"};
   kfunc::ProgInfo untrusted{ProgType::Syscall, 0, false, "untrusted"};
-  EXPECT_TRUE(reg(rt).lookup(&rt.state()->host, *id, trusted));
-  EXPECT_FALSE(reg(rt).lookup(&rt.state()->host, *id, untrusted));
+  EXPECT_TRUE(reg(rt).lookup(&detail::Access::state(rt)->host, *id, trusted));
+  EXPECT_FALSE(reg(rt).lookup(&detail::Access::state(rt)->host, *id, untrusted));
 }
 
 TEST(HostKfuncs, SealedAfterTheFirstObjectOrModule) {
   Runtime rt;
   ASSERT_TRUE(rt.modules().load(TESTMOD_SO).ok());
-  auto late = rt.kfuncs().add("session_release", &session_release, KF_RELEASE, {ProgType::Syscall});
+  auto late = rt.host().add("session_release", &session_release, KF_RELEASE, {ProgType::Syscall});
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code(), -EBUSY);
   EXPECT_EQ(late.error().message(),
@@ -183,7 +183,7 @@ TEST(HostKfuncs, SealedAfterTheFirstObjectOrModule) {
 
   Runtime rt2;
   (void)rt2.open("/nonexistent.bpf.o");
-  EXPECT_EQ(rt2.kfuncs().define<Session>("session", {{"id", &Session::id}}).error().code(), -EBUSY);
+  EXPECT_EQ(rt2.host().define<Session>("session", {{"id", &Session::id}}).error().code(), -EBUSY);
 }
 
 // A host that describes its types with pahole from its own DWARF: the blob is
@@ -204,8 +204,8 @@ TEST(HostKfuncs, HostBtfFromPaholeBlob) {
   Runtime rt(opts);
   ASSERT_FALSE(rt.error()) << rt.error().message();
   struct HostConn { long id; int port; };
-  EXPECT_FALSE(rt.kfuncs().bind<HostConn>("host_conn"));
-  auto port = rt.kfuncs().add("conn_port", +[](HostConn* c) { return c->port; }, KF_TRUSTED_ARGS, {ProgType::Syscall});
+  EXPECT_FALSE(rt.host().bind<HostConn>("host_conn"));
+  auto port = rt.host().add("conn_port", +[](HostConn* c) { return c->port; }, KF_TRUSTED_ARGS, {ProgType::Syscall});
   ASSERT_TRUE(port.ok()) << port.error().message();
   auto h = rt.host_btf_header();
   ASSERT_TRUE(h.ok());
@@ -219,8 +219,8 @@ TEST(HostKfuncs, HostBtfFromPaholeBlob) {
   from_file.host_btf_file = dir + "/host.btf";
   Runtime rt_file(from_file);
   ASSERT_FALSE(rt_file.error()) << rt_file.error().message();
-  EXPECT_TRUE(rt_file.kfuncs().find("host_conn", BTF_KIND_STRUCT).ok());
-  EXPECT_TRUE(rt_file.kfuncs().find("xdp_md", BTF_KIND_STRUCT).ok());
+  EXPECT_TRUE(rt_file.host().find("host_conn", BTF_KIND_STRUCT).ok());
+  EXPECT_TRUE(rt_file.host().find("xdp_md", BTF_KIND_STRUCT).ok());
 
   RuntimeOptions bad;
   bad.host_btf_file = dir + "/host.c";

@@ -36,8 +36,8 @@ bool mapped(const char* path) {
 }
 
 std::shared_ptr<module::Module> find_module(Runtime& rt, const std::string& name) {
-  std::lock_guard<std::mutex> lock(rt.state()->modules_mu);
-  for (const auto& m : rt.state()->modules)
+  std::lock_guard<std::mutex> lock(detail::Access::state(rt)->modules_mu);
+  for (const auto& m : detail::Access::state(rt)->modules)
     if (m->name() == name) return m;
   return nullptr;
 }
@@ -52,7 +52,7 @@ TEST(ModuleLoad, TestmodPublishesKfuncsFlagsAddressesAndDtor) {
   ASSERT_TRUE(mod);
   EXPECT_EQ(mod->state(), module::State::Live);
 
-  auto& st = *rt.state();
+  auto& st = *detail::Access::state(rt);
   auto fn = st.kfuncs.find_by_name("testmod_obj_new");
   ASSERT_TRUE(fn);
   EXPECT_EQ(fn->first, mod->owner());
@@ -90,15 +90,15 @@ TEST(ModuleLoad, UnloadRemovesEverythingThenUnmaps) {
   ASSERT_TRUE(rt.modules().load(TESTMOD_SO).ok());
   auto mod = find_module(rt, "testmod");
   const module::BtfOwner* owner = mod->owner();
-  const uint32_t id = rt.state()->kfuncs.find_by_name("testmod_obj_new")->second;
+  const uint32_t id = detail::Access::state(rt)->kfuncs.find_by_name("testmod_obj_new")->second;
   EXPECT_TRUE(mapped(TESTMOD_SO));
 
   EXPECT_FALSE(rt.modules().unload("testmod"));
   EXPECT_EQ(mod->state(), module::State::Going);
   EXPECT_TRUE(rt.modules().names().empty());
   EXPECT_FALSE(find_module(rt, "testmod"));
-  EXPECT_FALSE(rt.state()->kfuncs.find_by_name("testmod_obj_new"));
-  EXPECT_EQ(rt.state()->kfunc_address(owner, id), nullptr);
+  EXPECT_FALSE(detail::Access::state(rt)->kfuncs.find_by_name("testmod_obj_new"));
+  EXPECT_EQ(detail::Access::state(rt)->kfunc_address(owner, id), nullptr);
   EXPECT_FALSE(mapped(TESTMOD_SO));
 
   Error again = rt.modules().unload("testmod");
@@ -106,7 +106,7 @@ TEST(ModuleLoad, UnloadRemovesEverythingThenUnmaps) {
   EXPECT_EQ(again.message(), "module 'testmod' is not loaded");
   // And it loads again, as a fresh module.
   ASSERT_TRUE(rt.modules().load(TESTMOD_SO).ok());
-  EXPECT_TRUE(rt.state()->kfuncs.find_by_name("testmod_obj_new"));
+  EXPECT_TRUE(detail::Access::state(rt)->kfuncs.find_by_name("testmod_obj_new"));
 }
 
 TEST(ModuleLoad, UnloadWhileReferencedIsBusy) {
@@ -120,7 +120,7 @@ TEST(ModuleLoad, UnloadWhileReferencedIsBusy) {
     EXPECT_EQ(busy.code(), -EBUSY);
     EXPECT_EQ(busy.message(), "module 'testmod' is in use (1 references)");
     EXPECT_EQ(mod->state(), module::State::Live);
-    EXPECT_TRUE(rt.state()->kfuncs.find_by_name("testmod_obj_new"));
+    EXPECT_TRUE(detail::Access::state(rt)->kfuncs.find_by_name("testmod_obj_new"));
     EXPECT_TRUE(mapped(TESTMOD_SO));
   }
   EXPECT_FALSE(rt.modules().unload("testmod"));
@@ -137,12 +137,12 @@ TEST(ModuleLoad, FailedInitRemovesWhatItRegisteredAndUnmaps) {
   EXPECT_EQ(r.error().message(), "module gatemod: init failed (-1): gatemod: failing on request");
   EXPECT_TRUE(rt.modules().names().empty());
   EXPECT_FALSE(find_module(rt, "gatemod"));
-  EXPECT_FALSE(rt.state()->kfuncs.find_by_name("gatemod_answer"));
+  EXPECT_FALSE(detail::Access::state(rt)->kfuncs.find_by_name("gatemod_answer"));
   EXPECT_FALSE(mapped(GATEMOD_SO));
   // Nothing is left half-registered: the same module loads cleanly now.
   auto ok = rt.modules().load(GATEMOD_SO);
   ASSERT_TRUE(ok.ok()) << ok.error().message();
-  EXPECT_TRUE(rt.state()->kfuncs.find_by_name("gatemod_answer"));
+  EXPECT_TRUE(detail::Access::state(rt)->kfuncs.find_by_name("gatemod_answer"));
 }
 
 TEST(ModuleLoad, BadPathsNameThePath) {

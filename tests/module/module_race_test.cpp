@@ -20,8 +20,8 @@ namespace hostbpf {
 namespace {
 
 std::shared_ptr<module::Module> published(Runtime& rt, const std::string& name) {
-  std::lock_guard<std::mutex> lock(rt.state()->modules_mu);
-  for (const auto& m : rt.state()->modules)
+  std::lock_guard<std::mutex> lock(detail::Access::state(rt)->modules_mu);
+  for (const auto& m : detail::Access::state(rt)->modules)
     if (m->name() == name) return m;
   return nullptr;
 }
@@ -61,7 +61,7 @@ TEST(ModuleRace, NoReferenceUntilInitReturns) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ASSERT_TRUE(m) << "gatemod's init never published its BTF";
   EXPECT_EQ(m->state(), module::State::Coming);
-  EXPECT_TRUE(rt.state()->kfuncs.find_by_name("gatemod_answer"));
+  EXPECT_TRUE(detail::Access::state(rt)->kfuncs.find_by_name("gatemod_answer"));
   for (int i = 0; i < 100; i++) {
     auto ref = module::ModuleRef::get(m);
     ASSERT_FALSE(ref.ok());

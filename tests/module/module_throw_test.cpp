@@ -20,8 +20,8 @@ bool mapped(const char* path) {
 
 bool registered(Runtime& rt, const std::string& name) {
   {
-    std::lock_guard<std::mutex> lock(rt.state()->modules_mu);
-    for (const auto& m : rt.state()->modules)
+    std::lock_guard<std::mutex> lock(detail::Access::state(rt)->modules_mu);
+    for (const auto& m : detail::Access::state(rt)->modules)
       if (m->name() == name) return true;
   }
   return false;
@@ -37,14 +37,14 @@ TEST(ModuleThrow, InitThrowingFailsTheLoadWithTheMessageAndLeavesNothing) {
     EXPECT_TRUE(rt.modules().names().empty());
     EXPECT_FALSE(registered(rt, "throwmod"));
     // It had published a kfunc before throwing: gone again.
-    EXPECT_FALSE(rt.state()->kfuncs.find_by_name("throwmod_answer"));
+    EXPECT_FALSE(detail::Access::state(rt)->kfuncs.find_by_name("throwmod_answer"));
     EXPECT_FALSE(mapped(THROWMOD_SO));
   }
   // The runtime goes on: another module loads and publishes its kfuncs.
   auto ok = rt.modules().load(TESTMOD_SO);
   ASSERT_TRUE(ok.ok()) << ok.error().message();
   EXPECT_EQ(rt.modules().names(), std::vector<std::string>{"testmod"});
-  EXPECT_TRUE(rt.state()->kfuncs.find_by_name("testmod_obj_new"));
+  EXPECT_TRUE(detail::Access::state(rt)->kfuncs.find_by_name("testmod_obj_new"));
 }
 
 TEST(ModuleThrow, InitThrowingSomethingElseIsAnUnknownException) {
@@ -54,7 +54,7 @@ TEST(ModuleThrow, InitThrowingSomethingElseIsAnUnknownException) {
   EXPECT_EQ(r.error().code(), -ECANCELED);
   EXPECT_EQ(r.error().message(), "module throwmod_unknown: init threw an exception: unknown exception");
   EXPECT_TRUE(rt.modules().names().empty());
-  EXPECT_FALSE(rt.state()->kfuncs.find_by_name("throwmod_answer"));
+  EXPECT_FALSE(detail::Access::state(rt)->kfuncs.find_by_name("throwmod_answer"));
   EXPECT_FALSE(mapped(THROWMOD_UNKNOWN_SO));
   EXPECT_TRUE(rt.modules().load(TESTMOD_SO).ok());
 }
@@ -63,13 +63,13 @@ TEST(ModuleThrow, ExitThrowingIsReportedAndTheModuleIsUnloadedAllTheSame) {
   Runtime rt;
   auto name = rt.modules().load(THROWMOD_EXIT_SO);
   ASSERT_TRUE(name.ok()) << name.error().message();
-  EXPECT_TRUE(rt.state()->kfuncs.find_by_name("throwmod_answer"));
+  EXPECT_TRUE(detail::Access::state(rt)->kfuncs.find_by_name("throwmod_answer"));
   Error e = rt.modules().unload(*name);
   EXPECT_EQ(e.code(), -ECANCELED);
   EXPECT_EQ(e.message(), "module throwmod_exit: exit threw an exception: throwmod_exit: cannot say goodbye");
   EXPECT_TRUE(rt.modules().names().empty());
   EXPECT_FALSE(registered(rt, "throwmod_exit"));
-  EXPECT_FALSE(rt.state()->kfuncs.find_by_name("throwmod_answer"));
+  EXPECT_FALSE(detail::Access::state(rt)->kfuncs.find_by_name("throwmod_answer"));
   EXPECT_FALSE(mapped(THROWMOD_EXIT_SO));
   // Loads again, and this time the runtime's destructor runs the throwing exit.
   ASSERT_TRUE(rt.modules().load(THROWMOD_EXIT_SO).ok());

@@ -84,6 +84,11 @@ TEST(SecurityProgArray, TheFirstProgramToUseAnArrayOwnsIt) {
     Object one = open_object(rt, "shared_array.bpf.o");
     ASSERT_FALSE(program(one, skip).set_autoload(false));
     EXPECT_FALSE(one.load()) << "without " << skip;
+    // The one left out did not load: it does not run, and try_run says why.
+    auto tried = program(one, skip).try_run(nullptr);
+    ASSERT_FALSE(tried.ok());
+    EXPECT_EQ(tried.error().code(), -EINVAL);
+    EXPECT_THAT(tried.error().message(), HasSubstr("is not loaded"));
   }
 }
 
@@ -230,6 +235,10 @@ TEST(SecurityContext, ATypeWithoutARuntimeContextDoesNotRun) {
   skb[19] = 0x1000;  // offsetof(struct __sk_buff, data) / 4
   skb[20] = 0x2000;
   EXPECT_EQ(p.run(skb.data()), static_cast<uint64_t>(-EOPNOTSUPP));
+  auto tried = p.try_run(skb.data());
+  ASSERT_FALSE(tried.ok());
+  EXPECT_EQ(tried.error().code(), -EOPNOTSUPP);
+  EXPECT_THAT(tried.error().message(), HasSubstr("cannot run: it reads packet pointers"));
   Error err = p.test_run({}).error();
   EXPECT_EQ(err.code(), -EOPNOTSUPP);
   EXPECT_THAT(err.message(), HasSubstr("prog 'read_skb_data' (section 'tc') cannot run: it reads packet pointers"));
@@ -242,6 +251,7 @@ TEST(SecurityContext, AnUnverifiedXdpProgramDoesNotRun) {
   Program p = program(obj, "stamp_packet");
   XdpContext ctx;  // what it would misread: no rewrite without the verifier's facts
   EXPECT_EQ(p.run(&ctx), static_cast<uint64_t>(-EOPNOTSUPP));
+  EXPECT_EQ(p.try_run(&ctx).error().code(), -EOPNOTSUPP);
   std::array<uint8_t, 14> pkt{};
   Error err = p.test_run({.data_in = pkt.data(), .data_size_in = pkt.size()}).error();
   EXPECT_EQ(err.code(), -EOPNOTSUPP);

@@ -56,7 +56,7 @@ std::vector<Verdict> load_with_runtime(const fs::path& path) {
   if (!names.ok()) return {{display_name(path), "(object)", false, names.error().message(), 0, 0}};
   for (const auto& prog : names->programs()) {
     Runtime rt;
-    auto id = rt.kfuncs().add("bench_add", &bench_add, 0, {ProgType::Syscall}, {"a", "b"});
+    auto id = rt.host().add("bench_add", &bench_add, 0, {ProgType::Syscall}, {"a", "b"});
     EXPECT_TRUE(id.ok());
     auto obj = rt.open(path.string());
     if (!obj.ok()) return {{display_name(path), prog.name(), false, obj.error().message(), 0, 0}};

@@ -225,7 +225,7 @@ TEST_F(KfuncCalls, XlatedCallsNameTheHostBtfId) {
   Error err;
   auto obj = load("calls", "add", &err);
   ASSERT_FALSE(err) << err.message();
-  auto& rts = *rt_.state();
+  auto& rts = *detail::Access::state(rt_);
   const auto id = rts.host.btf->find("test_add", BTF_KIND_FUNC);
   ASSERT_TRUE(id.ok());
   bool found = false;
@@ -241,7 +241,7 @@ TEST_F(KfuncCalls, CheckedInterpreterRunsKfuncCalls) {
   Error err;
   auto obj = load("calls", "acquire_release", &err);
   ASSERT_FALSE(err) << err.message();
-  auto& rts = *rt_.state();
+  auto& rts = *detail::Access::state(rt_);
   const auto insns = obj->program("acquire_release")->insns();
   const std::span<const isa::Insn> prog(reinterpret_cast<const isa::Insn*>(insns.data()), insns.size());
   exec::CheckedOptions o;
@@ -326,8 +326,8 @@ TEST_F(KfuncModule, ProgramHoldsItsModule) {
   }
   EXPECT_EQ(m->refs(), 0u);
   EXPECT_FALSE(m->begin_unload());
-  std::lock_guard<std::mutex> lock(rt_.state()->modules_mu);
-  rt_.state()->kfuncs.remove_owner(m->owner());
+  std::lock_guard<std::mutex> lock(detail::Access::state(rt_)->modules_mu);
+  detail::Access::state(rt_)->kfuncs.remove_owner(m->owner());
 }
 
 }  // namespace

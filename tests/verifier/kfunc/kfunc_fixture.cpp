@@ -69,7 +69,7 @@ constexpr std::initializer_list<ProgType> kHooks = {ProgType::Syscall, ProgType:
 }  // namespace
 
 void register_test_kfuncs(Runtime& rt) {
-  auto& st = *rt.state();
+  auto& st = *detail::Access::state(rt);
   btf::BtfBuilder b(std::const_pointer_cast<btf::Btf>(st.host.btf));
   const uint32_t s64 = b.int_type("long int", 8, true);
   const uint32_t other = b.struct_type("test_other", sizeof(TestOther), {{"x", s64, 0}});
@@ -108,7 +108,7 @@ void register_test_kfuncs(Runtime& rt) {
 }
 
 std::shared_ptr<module::Module> add_test_module(Runtime& rt) {
-  auto& st = *rt.state();
+  auto& st = *detail::Access::state(rt);
   btf::BtfBuilder b(st.host.btf);
   kfunc::KfuncDefs defs;
   defs.add(b, "test_mod_twice", &test_mod_twice, 0, {ProgType::Syscall});
