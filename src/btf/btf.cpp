@@ -1,4 +1,5 @@
 #include "btf/btf.h"
+#include "btf/query.h"
 
 #include <fmt/format.h>
 #include <gelf.h>
@@ -145,21 +146,7 @@ Result<uint32_t> Btf::find_own(std::string_view name, uint32_t kind) const {
 }
 
 uint32_t Btf::skip_modifiers_and_typedefs(uint32_t id) const {
-  for (int depth = 0; depth < 32; depth++) {  // BTF may be malformed: bound the walk
-    const struct btf_type* t = type(id);
-    if (!t) return id;
-    switch (btf_kind(t)) {
-      case BTF_KIND_TYPEDEF:
-      case BTF_KIND_CONST:
-      case BTF_KIND_VOLATILE:
-      case BTF_KIND_RESTRICT:
-      case BTF_KIND_TYPE_TAG:
-        id = t->type;
-        break;
-      default:
-        return id;
-    }
-  }
+  btf::skip_mods_and_typedefs(btf_, id, &id);  // a malformed chain leaves `id` as it was
   return id;
 }
 

@@ -60,7 +60,9 @@ class Btf {
   Result<uint32_t> find(std::string_view name, uint32_t kind) const;
   /// Only this BTF's own types (not the base's); -ENOENT.
   Result<uint32_t> find_own(std::string_view name, uint32_t kind) const;
-  /// Follows typedefs and const/volatile/restrict/type tags.
+  /// Follows typedefs and const/volatile/restrict/type tags
+  /// (btf::skip_mods_and_typedefs, query.h); the id reached, or `id` itself
+  /// when the chain is malformed.
   uint32_t skip_modifiers_and_typedefs(uint32_t id) const;
 
   /// The encoded BTF (own types and strings only for split BTF).

@@ -14,25 +14,13 @@
 
 #include "object/parse_error.h"
 #include "object/parse_state.h"
+#include "btf/query.h"
 
 namespace hostbpf::object {
 
 namespace {
 
-// Follows const/volatile/typedef chains; a bounded walk because corrupted BTF
-// may loop.
-const struct btf_type* skip_mods(const struct btf* btf, uint32_t id, uint32_t* out_id = nullptr) {
-  for (int depth = 0; depth < 32; depth++) {
-    const struct btf_type* t = btf__type_by_id(btf, id);
-    if (!t) return nullptr;
-    if (!btf_is_mod(t) && !btf_is_typedef(t)) {
-      if (out_id) *out_id = id;
-      return t;
-    }
-    id = t->type;
-  }
-  return nullptr;
-}
+using btf::skip_mods_and_typedefs;
 
 struct MapAttrs {
   std::optional<uint32_t> type, max_entries, map_flags, key_size, value_size;
@@ -84,7 +72,7 @@ class MapDefParser {
 
   // __uint(name, N): a pointer to an array of N elements.
   Error uint_attr(const struct btf_member* m, const std::string& attr, std::optional<uint32_t>* out) {
-    const struct btf_type* p = skip_mods(btf_, m->type);
+    const struct btf_type* p = skip_mods_and_typedefs(btf_, m->type);
     if (!p || !btf_is_ptr(p)) return bad("attribute '{}' must be declared with __uint({}, N)", attr, attr);
     const struct btf_type* arr = btf__type_by_id(btf_, p->type);
     if (!arr || !btf_is_array(arr)) return bad("attribute '{}' must be declared with __uint({}, N)", attr, attr);
@@ -110,7 +98,7 @@ class MapDefParser {
   // __type(name, T): a pointer to T.
   Error type_attr(const struct btf_member* m, const std::string& attr, std::optional<uint32_t>* size,
                   uint32_t* type_id) {
-    const struct btf_type* p = skip_mods(btf_, m->type);
+    const struct btf_type* p = skip_mods_and_typedefs(btf_, m->type);
     if (!p || !btf_is_ptr(p)) return bad("attribute '{}' must be declared with __type({}, T)", attr, attr);
     int64_t sz = btf__resolve_size(btf_, p->type);
     if (sz < 0) return bad("cannot determine the size of the {} type [{}]", attr, p->type);
@@ -125,9 +113,9 @@ class MapDefParser {
     const struct btf_type* arr = btf__type_by_id(btf_, m->type);
     if (!arr || !btf_is_array(arr) || btf_array(arr)->nelems != 0)
       return bad("'values' must be declared with __array(values, T)");
-    const struct btf_type* p = skip_mods(btf_, btf_array(arr)->type);
+    const struct btf_type* p = skip_mods_and_typedefs(btf_, btf_array(arr)->type);
     if (!p || !btf_is_ptr(p)) return bad("'values' must be an array of pointers");
-    values_target_ = skip_mods(btf_, p->type);
+    values_target_ = skip_mods_and_typedefs(btf_, p->type);
     if (!values_target_) return bad("'values' points to a missing type");
     return {};
   }
@@ -154,7 +142,7 @@ Error define_map(ParseState& st, const struct btf_var_secinfo& vsi) {
   uint32_t linkage = btf_var(vt)->linkage;
   if (linkage != BTF_VAR_GLOBAL_ALLOCATED && linkage != BTF_VAR_STATIC)
     return unsupported("map '{}': extern map definitions are not supported", name);
-  const struct btf_type* def = skip_mods(btf, vt->type);
+  const struct btf_type* def = skip_mods_and_typedefs(btf, vt->type);
   if (!def || !btf_is_struct(def)) return malformed("map '{}': definition is not a struct", name);
 
   MapAttrs a;

@@ -12,13 +12,15 @@
 #include <optional>
 #include <vector>
 
+#include "btf/compat.h"
+#include "btf/query.h"
+
 namespace hostbpf::object {
 
 namespace {
 
 constexpr size_t kSpecMaxLen = 64;     // BPF_CORE_SPEC_MAX_LEN
 constexpr int kTypesMatchDepth = 32;   // libbpf's recursion budget
-constexpr int kModifierChainMax = 64;  // guards against cyclic modifiers in bad BTF
 
 // enum bpf_core_relo_kind
 enum Kind : uint32_t {
@@ -60,32 +62,9 @@ const char* btf_kind_str(const struct btf_type* t) {
 
 bool str_is_empty(const char* s) { return !s || !*s; }
 
-const struct btf_type* skip_mods_and_typedefs(const struct btf* b, uint32_t id, uint32_t* res_id) {
-  const struct btf_type* t = btf__type_by_id(b, id);
-  for (int i = 0; t && (btf_is_mod(t) || btf_is_typedef(t)); i++) {
-    if (i == kModifierChainMax) return nullptr;
-    id = t->type;
-    t = btf__type_by_id(b, id);
-  }
-  if (res_id) *res_id = id;
-  return t;
-}
+using btf::skip_mods_and_typedefs;
 
-// "task_struct___v2" -> length of "task_struct": the part before the last
-// "X___Y" separator whose neighbours are not underscores.
-size_t essential_name_len(const char* name) {
-  const size_t n = strlen(name);
-  for (ptrdiff_t i = static_cast<ptrdiff_t>(n) - 5; i >= 0; i--) {
-    const char* s = name + i;
-    if (s[0] != '_' && s[1] == '_' && s[2] == '_' && s[3] == '_' && s[4] != '_') return static_cast<size_t>(i) + 1;
-  }
-  return n;
-}
-
-bool essential_names_equal(const char* a, const char* b) {
-  const size_t la = essential_name_len(a), lb = essential_name_len(b);
-  return la == lb && strncmp(a, b, la) == 0;
-}
+bool essential_names_equal(const char* a, const char* b) { return btf::essential_name(a) == btf::essential_name(b); }
 
 // Same kind, an enum matching an enum64 (btf_kind_core_compat).
 bool kind_core_compat(const struct btf_type* a, const struct btf_type* b) {
@@ -208,7 +187,7 @@ int parse_spec(const struct btf* b, const CoreRelo& rec, const char* spec_str, S
 // bpf_core_fields_are_compat: may a local field be relocated onto this target
 // field? Composites match composites; scalars by kind; enums and fwds by name.
 int fields_are_compat(const struct btf* lb, uint32_t lid, const struct btf* tb, uint32_t tid) {
-  for (int depth = 0; depth < kModifierChainMax; depth++) {
+  for (int depth = 0; depth < btf::kMaxModifierChain; depth++) {
     const struct btf_type* lt = skip_mods_and_typedefs(lb, lid, &lid);
     const struct btf_type* tt = skip_mods_and_typedefs(tb, tid, &tid);
     if (!lt || !tt) return -EINVAL;
@@ -231,54 +210,6 @@ int fields_are_compat(const struct btf* lb, uint32_t lid, const struct btf* tb, 
         lid = btf_array(lt)->type;
         tid = btf_array(tt)->type;
         continue;
-      default:
-        return 0;
-    }
-  }
-  return -EINVAL;
-}
-
-// bpf_core_types_are_compat: for type-based relocations.
-int types_are_compat(const struct btf* lb, uint32_t lid, const struct btf* tb, uint32_t tid, int level) {
-  if (level <= 0) return -EINVAL;
-  const struct btf_type* lt = btf__type_by_id(lb, lid);
-  const struct btf_type* tt = btf__type_by_id(tb, tid);
-  if (!lt || !tt || !kind_core_compat(lt, tt)) return 0;
-  for (int depth = 0; depth < kModifierChainMax; depth++) {
-    lt = skip_mods_and_typedefs(lb, lid, &lid);
-    tt = skip_mods_and_typedefs(tb, tid, &tid);
-    if (!lt || !tt) return -EINVAL;
-    if (!kind_core_compat(lt, tt)) return 0;
-    switch (btf_kind(lt)) {
-      case BTF_KIND_UNKN:
-      case BTF_KIND_STRUCT:
-      case BTF_KIND_UNION:
-      case BTF_KIND_ENUM:
-      case BTF_KIND_FWD:
-      case BTF_KIND_ENUM64:
-        return 1;
-      case BTF_KIND_INT:
-        return btf_int_offset(lt) == 0 && btf_int_offset(tt) == 0;
-      case BTF_KIND_PTR:
-        lid = lt->type;
-        tid = tt->type;
-        continue;
-      case BTF_KIND_ARRAY:
-        lid = btf_array(lt)->type;
-        tid = btf_array(tt)->type;
-        continue;
-      case BTF_KIND_FUNC_PROTO: {
-        if (btf_vlen(lt) != btf_vlen(tt)) return 0;
-        const struct btf_param* lp = btf_params(lt);
-        const struct btf_param* tp = btf_params(tt);
-        for (int i = 0; i < btf_vlen(lt); i++) {
-          const int r = types_are_compat(lb, lp[i].type, tb, tp[i].type, level - 1);
-          if (r <= 0) return r;
-        }
-        lid = lt->type;
-        tid = tt->type;
-        continue;
-      }
       default:
         return 0;
     }
@@ -333,7 +264,7 @@ int composites_match(const struct btf* lb, const struct btf_type* lt, const stru
 
 // __bpf_core_types_match: the stricter TYPE_MATCHES relation.
 int types_match(const struct btf* lb, uint32_t lid, const struct btf* tb, uint32_t tid, bool behind_ptr, int level) {
-  for (int depth = 0; depth < kModifierChainMax; depth++) {
+  for (int depth = 0; depth < btf::kMaxModifierChain; depth++) {
     if (level <= 0) return -EINVAL;
     const struct btf_type* lt = skip_mods_and_typedefs(lb, lid, &lid);
     const struct btf_type* tt = skip_mods_and_typedefs(tb, tid, &tid);
@@ -436,7 +367,7 @@ int spec_match(const Spec& local, const struct btf* tb, uint32_t tid, Spec* targ
   targ->kind = local.kind;
   if (is_type_based(local.kind)) {
     if (local.kind == TYPE_MATCHES) return types_match(local.btf, local.root_type_id, tb, tid, false, kTypesMatchDepth);
-    return types_are_compat(local.btf, local.root_type_id, tb, tid, kTypesMatchDepth);
+    return btf::types_are_compat(local.btf, local.root_type_id, tb, tid);
   }
   const Accessor& first = local.spec[0];
   if (is_enumval_based(local.kind)) {
@@ -664,14 +595,14 @@ std::vector<std::pair<const struct btf*, uint32_t>> find_cands(const struct btf*
   std::vector<std::pair<const struct btf*, uint32_t>> cands;
   const struct btf_type* lt = btf__type_by_id(local, local_id);
   const char* lname = btf__name_by_offset(local, lt->name_off);
-  const size_t llen = essential_name_len(lname);
+  const std::string_view lessential = btf::essential_name(lname);
   for (const struct btf* tb : targets) {
     const struct btf* base = btf__base_btf(tb);
     for (uint32_t i = base ? btf__type_cnt(base) : 1; i < btf__type_cnt(tb); i++) {
       const struct btf_type* t = btf__type_by_id(tb, i);
       if (!kind_core_compat(t, lt)) continue;
       const char* tname = btf__name_by_offset(tb, t->name_off);
-      if (str_is_empty(tname) || essential_name_len(tname) != llen || strncmp(lname, tname, llen) != 0) continue;
+      if (str_is_empty(tname) || btf::essential_name(tname) != lessential) continue;
       cands.emplace_back(tb, i);
     }
     if (!cands.empty()) break;

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "btf/compat.h"
+#include "btf/query.h"
 #include "isa/insn.h"
 #include "runtime/state.h"
 
@@ -13,16 +14,10 @@ namespace hostbpf::detail {
 
 namespace {
 
-// bpf_core_essential_name_len: "foo___v2" -> "foo".
-std::string essential_name(const std::string& name) {
-  const size_t flavor = name.find("___");
-  return flavor == std::string::npos ? name : name.substr(0, flavor);
-}
-
 Result<KsymTarget> resolve_one(const RuntimeState& rt, const btf::Btf& local, const object::KsymSpec& k) {
   KsymTarget t;
   t.name = k.name;
-  const auto found = rt.kfuncs.find_by_name(essential_name(k.name));
+  const auto found = rt.kfuncs.find_by_name(std::string(btf::essential_name(k.name)));
   if (!found) {
     if (k.weak) return t;
     return Error(-ESRCH, fmt::format("extern (func ksym) '{}': not found in kernel or module BTFs", k.name));
@@ -31,7 +26,7 @@ Result<KsymTarget> resolve_one(const RuntimeState& rt, const btf::Btf& local, co
   const btf::Btf& target = *owner->btf;
   const uint32_t target_proto = target.type(id)->type;
   std::string why;
-  if (!btf::types_are_compat(local, k.proto_id, target, target_proto, &why)) {
+  if (btf::types_are_compat(local, k.proto_id, target, target_proto, {.fwd_matches_composite = true}, &why) != 1) {
     if (k.weak) return t;  // libbpf: an incompatible weak kfunc stays unresolved
     return Error(-EINVAL, fmt::format("extern (func ksym) '{}': func_proto [{}] incompatible with {} [{}]{}{}", k.name,
                                       k.proto_id, owner->name, target_proto, why.empty() ? "" : ": ", why));

@@ -8,7 +8,8 @@
 // a plain PTR_TO_BTF_ID, walking anything else an untrusted one. Reads through
 // a pointer that is not trusted are marked for the executor to make
 // fault-safe (InsnFacts::probe_mem), as the kernel's BPF_PROBE_MEM loads are.
-#include "verifier/kfunc_btf.h"
+#include "btf/query.h"
+#include "verifier/btf_checks.h"
 
 namespace hostbpf::verifier {
 
@@ -19,8 +20,8 @@ enum class Walk { Scalar, Ptr, Error };
 // btf_struct_walk for one access of [off, off+size) inside struct `id`.
 Walk struct_walk(Env& env, const btf::Btf& b, uint32_t id, int64_t off, int size, uint32_t* ptr_id) {
   for (int depth = 0; depth < 32; depth++) {
-    const struct btf_type* t = kbtf::skip_mods(b, id, &id);
-    const std::string tname(kbtf::name_of(b, t));
+    const struct btf_type* t = btf::skip_mods_and_typedefs(b, id, &id);
+    const std::string tname(btf::name_of(b, t));
     if (!t || !btf_is_composite(t)) {
       env.reject(-EACCES, "type_id=%u is not a struct", id);
       return Walk::Error;
@@ -37,8 +38,8 @@ Walk struct_walk(Env& env, const btf::Btf& b, uint32_t id, int64_t off, int size
       const uint32_t bit = btf_member_bit_offset(t, i);
       const int64_t moff = bit / 8;
       uint32_t mid = 0;
-      const struct btf_type* mt = kbtf::skip_mods(b, m[i].type, &mid);
-      const auto msize = kbtf::resolve_size(b, m[i].type);
+      const struct btf_type* mt = btf::skip_mods_and_typedefs(b, m[i].type, &mid);
+      const auto msize = btf::resolve_size(b, m[i].type);
       if (!mt || !msize) continue;
       if (off + size <= moff || off >= moff + *msize) continue;  // no overlap
       const std::string mname(btf__name_by_offset(b.raw(), m[i].name_off));
@@ -49,8 +50,8 @@ Walk struct_walk(Env& env, const btf::Btf& b, uint32_t id, int64_t off, int size
           return Walk::Error;
         }
         uint32_t target = 0;
-        const struct btf_type* pt = kbtf::skip_mods(b, mt->type, &target);
-        if (!kbtf::is_struct(pt)) return Walk::Scalar;  // pointers to non-structs read as numbers
+        const struct btf_type* pt = btf::skip_mods_and_typedefs(b, mt->type, &target);
+        if (!btf::is_struct(pt)) return Walk::Scalar;  // pointers to non-structs read as numbers
         *ptr_id = target;
         return Walk::Ptr;
       }

@@ -9,7 +9,8 @@
 // unresolved __weak kfunc (KfuncTarget::owner == nullptr) is an error only
 // here, when a path reaches its call, as libbpf's rewritten log says it.
 #include "kfunc/flags.h"
-#include "verifier/kfunc_btf.h"
+#include "btf/query.h"
+#include "verifier/btf_checks.h"
 
 namespace hostbpf::verifier {
 
@@ -48,32 +49,32 @@ int fetch_kfunc_meta(Env& env, const KfuncTarget& k, KfuncCallMeta& meta) {
 // R0 from the kfunc's return type (and KF_ACQUIRE / KF_RET_NULL).
 int set_kfunc_return(Env& env, const KfuncCallMeta& meta) {
   const btf::Btf& b = *meta.btf;
-  const struct btf_type* t = kbtf::skip_mods(b, meta.proto->type);
+  const struct btf_type* t = btf::skip_mods_and_typedefs(b, meta.proto->type);
   const bool acquire = meta.flags & kfunc::KF_ACQUIRE;
   const bool ret_null = meta.flags & kfunc::KF_RET_NULL;
   RegState& r0 = env.reg(0);
-  if (acquire && !(t && btf_is_ptr(t) && kbtf::is_struct(kbtf::skip_mods(b, t->type))))
+  if (acquire && !(t && btf_is_ptr(t) && btf::is_struct(btf::skip_mods_and_typedefs(b, t->type))))
     return env.reject(-EINVAL, "acquire kernel function does not return PTR_TO_BTF_ID");
   env.mark_reg_scratched(0);
-  if (kbtf::is_void(t)) return 0;  // R0 stays NOT_INIT
-  if (kbtf::is_scalar(t)) {
+  if (btf::is_void(t)) return 0;  // R0 stays NOT_INIT
+  if (btf::is_scalar(t)) {
     r0 = RegState::unknown();
     return 0;
   }
   if (!btf_is_ptr(t))  // a struct or union by value: no register holds it
-    return env.reject(-EINVAL, "kernel function %s return type %s %s is not supported", meta.name, kbtf::kind_str(t),
-                      std::string(kbtf::name_of(b, t)).c_str());
+    return env.reject(-EINVAL, "kernel function %s return type %s %s is not supported", meta.name, btf::kind_str(t),
+                      std::string(btf::name_of(b, t)).c_str());
   uint32_t ptr_id = 0;
-  const struct btf_type* pt = kbtf::skip_mods(b, t->type, &ptr_id);
-  if (kbtf::is_void(pt)) {
+  const struct btf_type* pt = btf::skip_mods_and_typedefs(b, t->type, &ptr_id);
+  if (btf::is_void(pt)) {
     r0 = RegState::unknown();  // `void *` is a scalar
     return 0;
   }
-  if (!kbtf::is_struct(pt)) {
-    const auto size = kbtf::resolve_size(b, ptr_id);
+  if (!btf::is_struct(pt)) {
+    const auto size = btf::resolve_size(b, ptr_id);
     if (!size || *size == 0)
       return env.reject(-EINVAL, "kernel function %s returns pointer type %s %s is not supported", meta.name,
-                        kbtf::kind_str(pt), std::string(kbtf::name_of(b, pt)).c_str());
+                        btf::kind_str(pt), std::string(btf::name_of(b, pt)).c_str());
     r0 = RegState::pointer(RegType::Mem, kMemRdonly);
     r0.mem_size = *size;
     if (meta.ref_obj_id) r0.ref_obj_id = meta.ref_obj_id;

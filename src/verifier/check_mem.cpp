@@ -5,7 +5,8 @@
 // check_stack.cpp.
 #include "verifier/check_stack.h"
 #include "verifier/env.h"
-#include "verifier/kfunc_btf.h"
+#include "btf/query.h"
+#include "verifier/btf_checks.h"
 
 namespace hostbpf::verifier {
 

@@ -7,7 +7,7 @@
 //   check_jmp.cpp    conditional jumps: scalar refinement, null checks, packet ranges
 //   check_helper.cpp helper calls against their prototypes
 //   check_call.cpp   bpf-to-bpf calls, callbacks, exits, reference leaks
-//   check_kfunc.cpp  kfunc calls (kfunc_args.cpp, kfunc_btf.cpp, btf_struct_access.cpp)
+//   check_kfunc.cpp  kfunc calls (kfunc_args.cpp, btf_struct_access.cpp; btf_checks.h)
 //   pruning.cpp      explored states, states_equal, loop detection
 //   log.cpp          the kernel's log format
 // Checkers return 0 or a negative errno, after logging the kernel's message

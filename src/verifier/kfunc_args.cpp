@@ -9,7 +9,8 @@
 #include <cstring>
 
 #include "kfunc/flags.h"
-#include "verifier/kfunc_btf.h"
+#include "btf/query.h"
+#include "verifier/btf_checks.h"
 
 namespace hostbpf::verifier {
 
@@ -59,23 +60,23 @@ int check_arg_reg_off(Env& env, const RegState& reg, int regno, bool release_arg
 Result<ArgKind> classify(Env& env, const KfuncCallMeta& meta, const Arg& a, uint32_t nargs) {
   const btf::Btf& b = *meta.btf;
   const RegState& reg = env.reg(a.regno);
-  if (kbtf::is_struct(a.ref_t) && is_prog_ctx_type(env.ops, a.ref_tname)) return ArgKind::Ctx;
-  if (kbtf::param_has_suffix(b, *a.param, "__nullable") && reg.is_null_const()) return ArgKind::Null;
+  if (btf::is_struct(a.ref_t) && is_prog_ctx_type(env.ops, a.ref_tname)) return ArgKind::Ctx;
+  if (btf::param_has_suffix(b, *a.param, "__nullable") && reg.is_null_const()) return ArgKind::Null;
   if (reg.type == RegType::BtfId) {
-    if (kbtf::is_void(a.ref_t) || !btf_is_composite(a.ref_t))
+    if (btf::is_void(a.ref_t) || !btf_is_composite(a.ref_t))
       return Error(env.reject(-EINVAL, "kernel function %s args#%d pointer type %s %s is not supported", meta.name,
-                              a.i, kbtf::kind_str(a.ref_t), a.ref_tname.c_str()), "");
+                              a.i, btf::kind_str(a.ref_t), a.ref_tname.c_str()), "");
     return ArgKind::BtfId;
   }
   bool mem_size = false;
   if (static_cast<uint32_t>(a.i) + 1 < nargs) {
     const struct btf_param& next = a.param[1];
-    const bool named = kbtf::param_has_suffix(b, next, "__sz") || kbtf::param_has_suffix(b, next, "__szk");
-    mem_size = named && kbtf::is_scalar(kbtf::skip_mods(b, next.type)) && env.reg(a.regno + 1).is_scalar();
+    const bool named = btf::param_has_suffix(b, next, "__sz") || btf::param_has_suffix(b, next, "__szk");
+    mem_size = named && btf::is_scalar(btf::skip_mods_and_typedefs(b, next.type)) && env.reg(a.regno + 1).is_scalar();
   }
-  if (!kbtf::is_scalar(a.ref_t) && !kbtf::is_scalar_struct(b, a.ref_t) && (!mem_size || !kbtf::is_void(a.ref_t)))
+  if (!btf::is_scalar(a.ref_t) && !btf::is_scalar_struct(b, a.ref_t) && (!mem_size || !btf::is_void(a.ref_t)))
     return Error(env.reject(-EINVAL, "arg#%d pointer type %s %s must point to %sscalar, or struct with scalar", a.i,
-                            kbtf::kind_str(a.ref_t), a.ref_tname.c_str(), mem_size ? "void, " : ""), "");
+                            btf::kind_str(a.ref_t), a.ref_tname.c_str(), mem_size ? "void, " : ""), "");
   return mem_size ? ArgKind::MemSize : ArgKind::Mem;
 }
 
@@ -132,11 +133,11 @@ int check_btf_id_arg(Env& env, KfuncCallMeta& meta, const Arg& a) {
     return env.reject(-EINVAL, "arg#%d is %s expected %s or socket", a.i, reg_type_str(reg).c_str(),
                       reg_type_str(RegType::BtfId, reg.flags & kPtrTrusted).c_str());
   const bool strict = releases(meta) && reg.ref_obj_id;
-  if (reg.btf && kbtf::struct_ids_match(*reg.btf, reg.btf_id, reg.off, *meta.btf, a.ref_id, strict)) return 0;
-  const struct btf_type* reg_t = reg.btf ? kbtf::skip_mods(*reg.btf, reg.btf_id) : nullptr;
-  const std::string reg_tname(reg.btf ? kbtf::name_of(*reg.btf, reg_t) : "");
+  if (reg.btf && btf::struct_ids_match(*reg.btf, reg.btf_id, reg.off, *meta.btf, a.ref_id, strict)) return 0;
+  const struct btf_type* reg_t = reg.btf ? btf::skip_mods_and_typedefs(*reg.btf, reg.btf_id) : nullptr;
+  const std::string reg_tname(reg.btf ? btf::name_of(*reg.btf, reg_t) : "");
   return env.reject(-EINVAL, "kernel function %s args#%d expected pointer to %s %s but R%d has a pointer to %s %s",
-                    meta.name, a.i, kbtf::kind_str(a.ref_t), a.ref_tname.c_str(), a.regno, kbtf::kind_str(reg_t),
+                    meta.name, a.i, btf::kind_str(a.ref_t), a.ref_tname.c_str(), a.regno, btf::kind_str(reg_t),
                     reg_tname.c_str());
 }
 
@@ -144,7 +145,7 @@ int check_btf_id_arg(Env& env, KfuncCallMeta& meta, const Arg& a) {
 int check_ptr_arg(Env& env, KfuncCallMeta& meta, Arg& a, uint32_t nargs, uint32_t& i) {
   const btf::Btf& b = *meta.btf;
   RegState& reg = env.reg(a.regno);
-  const bool nullable = kbtf::param_has_suffix(b, *a.param, "__nullable");
+  const bool nullable = btf::param_has_suffix(b, *a.param, "__nullable");
   if ((trusted_args(meta) || rcu_args(meta)) && (reg.is_null_const() || reg.maybe_null()) && !nullable)
     return env.reject(-EACCES, "Possibly NULL pointer passed to trusted arg%d", a.i);
   if (reg.ref_obj_id) {
@@ -170,19 +171,19 @@ int check_ptr_arg(Env& env, KfuncCallMeta& meta, Arg& a, uint32_t nargs, uint32_
     case ArgKind::BtfId:
       return check_btf_id_arg(env, meta, a);
     case ArgKind::Mem: {
-      const auto size = kbtf::resolve_size(b, a.ref_id);
+      const auto size = btf::resolve_size(b, a.ref_id);
       if (!size)
         return env.reject(-EINVAL, "arg#%d reference type('%s %s') size cannot be determined: %d", a.i,
-                          kbtf::kind_str(a.ref_t), a.ref_tname.c_str(), -EINVAL);
+                          btf::kind_str(a.ref_t), a.ref_tname.c_str(), -EINVAL);
       return check_mem_reg(env, a.regno, *size);
     }
     case ArgKind::MemSize: {
       const struct btf_param& size_param = a.param[1];
-      if (!reg.is_null_const() || !kbtf::param_has_suffix(b, *a.param, "__opt")) {
+      if (!reg.is_null_const() || !btf::param_has_suffix(b, *a.param, "__opt")) {
         if (int err = check_mem_size_reg(env, a.regno + 1))
           return env.reject(err, "arg#%d arg#%d memory, len pair leads to invalid memory access", a.i, a.i + 1);
       }
-      if (kbtf::param_has_suffix(b, size_param, "__szk"))
+      if (btf::param_has_suffix(b, size_param, "__szk"))
         if (int err = take_constant(env, meta, a.regno + 1)) return err;
       i++;  // the size argument is checked with its buffer
       return 0;
@@ -206,19 +207,19 @@ int check_kfunc_args(Env& env, KfuncCallMeta& meta) {
   for (uint32_t i = 0; i < nargs; i++) {
     const int regno = static_cast<int>(i) + 1;
     const struct btf_param& p = params[i];
-    if (kbtf::param_has_suffix(b, p, "__ign")) continue;
-    const struct btf_type* t = kbtf::skip_mods(b, p.type);
-    if (kbtf::is_scalar(t)) {
+    if (btf::param_has_suffix(b, p, "__ign")) continue;
+    const struct btf_type* t = btf::skip_mods_and_typedefs(b, p.type);
+    if (btf::is_scalar(t)) {
       if (!env.reg(regno).is_scalar()) return env.reject(-EINVAL, "R%d is not a scalar", regno);
-      if (kbtf::param_has_suffix(b, p, "__k"))
+      if (btf::param_has_suffix(b, p, "__k"))
         if (int err = take_constant(env, meta, regno)) return err;
       continue;
     }
-    if (kbtf::is_void(t) || !btf_is_ptr(t))
-      return env.reject(-EINVAL, "Unrecognized arg#%u type %s", i, kbtf::kind_str(t));
+    if (btf::is_void(t) || !btf_is_ptr(t))
+      return env.reject(-EINVAL, "Unrecognized arg#%u type %s", i, btf::kind_str(t));
     Arg a{static_cast<int>(i), regno, &p, nullptr, 0, {}};
-    a.ref_t = kbtf::skip_mods(b, t->type, &a.ref_id);
-    a.ref_tname = std::string(kbtf::name_of(b, a.ref_t));
+    a.ref_t = btf::skip_mods_and_typedefs(b, t->type, &a.ref_id);
+    a.ref_tname = std::string(btf::name_of(b, a.ref_t));
     if (int err = check_ptr_arg(env, meta, a, nargs, i)) return err;
   }
   if (releases(meta) && !meta.release_regno)

@@ -7,23 +7,16 @@
 // return type would be unknown.
 #include "verifier/structure_stages.h"
 #include "base/strprintf.h"
+#include "btf/query.h"
 
 namespace hostbpf::verifier::structure {
 
 namespace {
 
-// btf_type_skip_modifiers: typedefs and qualifiers do not change what a type is.
-const struct btf_type* skip_modifiers(const struct btf* btf, uint32_t id) {
-  const struct btf_type* t = btf__type_by_id(btf, id);
-  // A well-formed BTF has no modifier cycles, but the bound keeps a corrupt one from hanging us.
-  for (int hops = 0; t && (btf_is_mod(t) || btf_is_typedef(t)) && hops < 64; ++hops) t = btf__type_by_id(btf, t->type);
-  return t;
-}
-
 // The kernel's btf_type_is_small_int || btf_is_any_enum on the return type.
 bool returns_scalar(const struct btf* btf, const struct btf_type* func) {
   const struct btf_type* proto = btf__type_by_id(btf, func->type);
-  const struct btf_type* ret = proto ? skip_modifiers(btf, proto->type) : nullptr;
+  const struct btf_type* ret = proto ? btf::skip_mods_and_typedefs(btf, proto->type) : nullptr;
   if (!ret) return false;
   return (btf_is_int(ret) && ret->size <= sizeof(uint64_t)) || btf_is_any_enum(ret);
 }

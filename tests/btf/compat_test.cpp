@@ -4,6 +4,7 @@
 
 #include "btf/builder.h"
 #include "btf/compat.h"
+#include "btf/query.h"
 
 namespace hostbpf::btf {
 namespace {
@@ -42,18 +43,50 @@ TEST(ProtoCompat, LibbpfRules) {
   Protos p = make();
   const Btf& b = *p.btf;
   std::string why;
-  EXPECT_TRUE(types_are_compat(b, p.renamed, b, p.base));        // names ignored
-  EXPECT_TRUE(types_are_compat(b, p.ints_resized, b, p.base));   // int size and sign ignored
-  EXPECT_TRUE(types_are_compat(b, p.fwd_arg, b, p.base));        // fwd matches the struct
-  EXPECT_TRUE(types_are_compat(b, p.other_struct, b, p.base));   // structs by kind only
-  EXPECT_TRUE(types_are_compat(b, p.typedef_ptr, b, p.base));    // through typedefs and const
-  EXPECT_FALSE(types_are_compat(b, p.void_ret, b, p.base, &why));
+  EXPECT_EQ(types_are_compat(b, p.renamed, b, p.base), 1);        // names ignored
+  EXPECT_EQ(types_are_compat(b, p.ints_resized, b, p.base), 1);   // int size and sign ignored
+  EXPECT_EQ(types_are_compat(b, p.other_struct, b, p.base), 1);   // structs by kind only
+  EXPECT_EQ(types_are_compat(b, p.typedef_ptr, b, p.base), 1);    // through typedefs and const
+  EXPECT_EQ(types_are_compat(b, p.void_ret, b, p.base, {}, &why), 0);
   EXPECT_NE(why.find("void against a type"), std::string::npos) << why;
-  EXPECT_FALSE(types_are_compat(b, p.more_args, b, p.base, &why));
+  EXPECT_EQ(types_are_compat(b, p.more_args, b, p.base, {}, &why), 0);
   EXPECT_NE(why.find("3 parameters against 2"), std::string::npos) << why;
-  EXPECT_FALSE(types_are_compat(b, p.struct_vs_int, b, p.base, &why));
+  EXPECT_EQ(types_are_compat(b, p.struct_vs_int, b, p.base, {}, &why), 0);
   EXPECT_NE(why.find("different kinds: local INT 'int'"), std::string::npos) << why;
-  EXPECT_FALSE(types_are_compat(b, p.enum_ret, b, p.base, &why));  // enum vs int differ in kind
+  EXPECT_EQ(types_are_compat(b, p.enum_ret, b, p.base, {}, &why), 0);  // enum vs int differ in kind
+}
+
+// libbpf's CO-RE rule: a forward declaration is its own kind. The ksym check
+// lets it stand for the struct (CompatRules::fwd_matches_composite).
+TEST(ProtoCompat, ForwardDeclarationsFollowTheRules) {
+  Protos p = make();
+  const Btf& b = *p.btf;
+  std::string why;
+  EXPECT_EQ(types_are_compat(b, p.fwd_arg, b, p.base, {}, &why), 0);
+  EXPECT_NE(why.find("different kinds: local FWD 'task_fwd'"), std::string::npos) << why;
+  EXPECT_EQ(types_are_compat(b, p.fwd_arg, b, p.base, {.fwd_matches_composite = true}), 1);
+  EXPECT_EQ(types_are_compat(b, p.base, b, p.fwd_arg, {.fwd_matches_composite = true}), 1);
+  // Still not a scalar: only composites.
+  EXPECT_EQ(types_are_compat(b, p.fwd_arg, b, p.struct_vs_int, {.fwd_matches_composite = true}), 0);
+}
+
+// A modifier cycle (possible in object BTF libbpf parsed) is malformed, not a hang.
+TEST(ProtoCompat, MalformedChainsAreErrors) {
+  Protos p = make();
+  const Btf& b = *p.btf;
+  std::string why;
+  EXPECT_EQ(types_are_compat(b, 9999, b, p.base, {}, &why), -EINVAL);
+  EXPECT_NE(why.find("out of range"), std::string::npos) << why;
+}
+
+TEST(EssentialName, LastFlavorSeparatorAsLibbpf) {
+  EXPECT_EQ(essential_name("task_struct___v2"), "task_struct");
+  EXPECT_EQ(essential_name("a___b___c"), "a___b");
+  EXPECT_EQ(essential_name("plain"), "plain");
+  EXPECT_EQ(essential_name("x____y"), "x____y");   // four underscores: not a separator
+  EXPECT_EQ(essential_name("___v1"), "___v1");     // nothing before it
+  EXPECT_EQ(essential_name("foo___"), "foo___");   // nothing after it
+  EXPECT_EQ(essential_name("bpf_cpumask_create___flavor"), "bpf_cpumask_create");
 }
 
 }  // namespace

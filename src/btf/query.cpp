@@ -1,16 +1,18 @@
-// BTF queries for kfunc checks (kfunc_btf.h), after kernel/bpf/btf.c.
-#include "verifier/kfunc_btf.h"
+// Generic BTF queries (query.h), after kernel/bpf/btf.c and libbpf.
+#include "btf/query.h"
 
-namespace hostbpf::verifier::kbtf {
+namespace hostbpf::btf {
 
-namespace {
-constexpr int kMaxResolveDepth = 32;  // MAX_RESOLVE_DEPTH
-}
 
-const struct btf_type* skip_mods(const btf::Btf& b, uint32_t id, uint32_t* res_id) {
-  const uint32_t r = b.skip_modifiers_and_typedefs(id);
-  if (res_id) *res_id = r;
-  return b.type(r);
+const struct btf_type* skip_mods_and_typedefs(const struct btf* b, uint32_t id, uint32_t* res_id) {
+  const struct btf_type* t = btf__type_by_id(b, id);
+  for (int hops = 0; t && (btf_is_mod(t) || btf_is_typedef(t)); hops++) {
+    if (hops == kMaxModifierChain) return nullptr;
+    id = t->type;
+    t = btf__type_by_id(b, id);
+  }
+  if (t && res_id) *res_id = id;
+  return t;
 }
 
 bool is_void(const struct btf_type* t) { return t == nullptr || btf_kind(t) == BTF_KIND_UNKN; }
@@ -23,25 +25,25 @@ bool is_scalar(const struct btf_type* t) {
 
 bool is_struct(const struct btf_type* t) { return !is_void(t) && btf_kind(t) == BTF_KIND_STRUCT; }
 
-const char* kind_str(const struct btf_type* t) { return is_void(t) ? "UNKN" : btf::kind_name(btf_kind(t)); }
+const char* kind_str(const struct btf_type* t) { return is_void(t) ? "UNKN" : kind_name(btf_kind(t)); }
 
-std::string_view name_of(const btf::Btf& b, const struct btf_type* t) {
+std::string_view name_of(const Btf& b, const struct btf_type* t) {
   if (is_void(t)) return "";
   const char* n = btf__name_by_offset(b.raw(), t->name_off);
   return n ? n : "";
 }
 
-bool is_scalar_struct(const btf::Btf& b, const struct btf_type* t, int depth) {
+bool is_scalar_struct(const Btf& b, const struct btf_type* t, int depth) {
   if (!is_struct(t) && !(t && btf_kind(t) == BTF_KIND_UNION)) return false;
   const struct btf_member* m = btf_members(t);
   for (uint16_t i = 0; i < btf_vlen(t); i++) {
-    const struct btf_type* mt = skip_mods(b, m[i].type);
+    const struct btf_type* mt = skip_mods_and_typedefs(b, m[i].type);
     if (mt && btf_kind(mt) == BTF_KIND_STRUCT) {
       if (depth >= 2 || !is_scalar_struct(b, mt, depth + 1)) return false;
       continue;
     }
     if (mt && btf_is_array(mt)) {
-      const struct btf_type* et = skip_mods(b, btf_array(mt)->type);
+      const struct btf_type* et = skip_mods_and_typedefs(b, btf_array(mt)->type);
       if (!is_scalar(et) && !(et && btf_kind(et) == BTF_KIND_STRUCT && depth < 2 && is_scalar_struct(b, et, depth + 1)))
         return false;
       continue;
@@ -51,8 +53,8 @@ bool is_scalar_struct(const btf::Btf& b, const struct btf_type* t, int depth) {
   return true;
 }
 
-std::optional<uint32_t> resolve_size(const btf::Btf& b, uint32_t id) {
-  const struct btf_type* t = skip_mods(b, id, &id);
+std::optional<uint32_t> resolve_size(const Btf& b, uint32_t id) {
+  const struct btf_type* t = skip_mods_and_typedefs(b, id, &id);
   uint64_t nelems = 1;
   for (int depth = 0; depth < kMaxResolveDepth && t; depth++) {
     switch (btf_kind(t)) {
@@ -64,7 +66,7 @@ std::optional<uint32_t> resolve_size(const btf::Btf& b, uint32_t id) {
         return static_cast<uint32_t>(nelems * sizeof(void*));
       case BTF_KIND_ARRAY:
         nelems *= btf_array(t)->nelems;
-        t = skip_mods(b, btf_array(t)->type);
+        t = skip_mods_and_typedefs(b, btf_array(t)->type);
         continue;
       default:
         return std::nullopt;
@@ -73,7 +75,7 @@ std::optional<uint32_t> resolve_size(const btf::Btf& b, uint32_t id) {
   return std::nullopt;
 }
 
-bool types_are_same(const btf::Btf& a, uint32_t a_id, const btf::Btf& b, uint32_t b_id) {
+bool types_are_same(const Btf& a, uint32_t a_id, const Btf& b, uint32_t b_id) {
   if (&a == &b) return a_id == b_id;
   return a.type(a_id) != nullptr && a.type(a_id) == b.type(b_id);
 }
@@ -81,8 +83,8 @@ bool types_are_same(const btf::Btf& a, uint32_t a_id, const btf::Btf& b, uint32_
 // The struct member that starts at `off` and is itself a struct (the first
 // member when off == 0): what btf_struct_walk returns as WALK_STRUCT for a
 // one-byte access at `off`.
-bool walk_into_member(const btf::Btf& b, uint32_t* id, int32_t* off) {
-  const struct btf_type* t = skip_mods(b, *id, id);
+bool walk_into_member(const Btf& b, uint32_t* id, int32_t* off) {
+  const struct btf_type* t = skip_mods_and_typedefs(b, *id, id);
   if (!t || !btf_is_composite(t)) return false;
   const struct btf_member* m = btf_members(t);
   for (uint16_t i = 0; i < btf_vlen(t); i++) {
@@ -90,7 +92,7 @@ bool walk_into_member(const btf::Btf& b, uint32_t* id, int32_t* off) {
     if (bit % 8) continue;
     const int32_t moff = static_cast<int32_t>(bit / 8);
     uint32_t mid = 0;
-    const struct btf_type* mt = skip_mods(b, m[i].type, &mid);
+    const struct btf_type* mt = skip_mods_and_typedefs(b, m[i].type, &mid);
     if (!mt || !btf_is_composite(mt)) continue;
     if (*off < moff || *off >= moff + static_cast<int32_t>(mt->size)) continue;
     *id = mid;
@@ -100,7 +102,7 @@ bool walk_into_member(const btf::Btf& b, uint32_t* id, int32_t* off) {
   return false;
 }
 
-bool struct_ids_match(const btf::Btf& a, uint32_t a_id, int32_t off, const btf::Btf& need, uint32_t need_id,
+bool struct_ids_match(const Btf& a, uint32_t a_id, int32_t off, const Btf& need, uint32_t need_id,
                       bool strict) {
   for (int depth = 0; depth < kMaxResolveDepth; depth++) {
     if (off == 0 && types_are_same(a, a_id, need, need_id)) return true;
@@ -110,11 +112,20 @@ bool struct_ids_match(const btf::Btf& a, uint32_t a_id, int32_t off, const btf::
   return false;
 }
 
-bool param_has_suffix(const btf::Btf& b, const struct btf_param& p, std::string_view suffix) {
+bool param_has_suffix(const Btf& b, const struct btf_param& p, std::string_view suffix) {
   const char* n = btf__name_by_offset(b.raw(), p.name_off);
   if (!n) return false;
   const std::string_view name(n);
   return name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
 }
 
-}  // namespace hostbpf::verifier::kbtf
+
+std::string_view essential_name(std::string_view name) {
+  for (size_t i = name.size() >= 5 ? name.size() - 5 + 1 : 0; i-- > 0;) {
+    const std::string_view s = name.substr(i, 5);
+    if (s[0] != '_' && s[1] == '_' && s[2] == '_' && s[3] == '_' && s[4] != '_') return name.substr(0, i + 1);
+  }
+  return name;
+}
+
+}  // namespace hostbpf::btf
