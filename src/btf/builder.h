@@ -20,7 +20,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <typeindex>
 #include <unordered_map>
 #include <vector>
 
@@ -78,19 +77,6 @@ class BtfBuilder {
   /// A type by name and kind, here or in the base; 0 when absent.
   uint32_t lookup(std::string_view name, uint32_t kind) const;
 
-  /// Associates a C++ type with a BTF id, so that cxx_types.h can describe
-  /// pointers to it in function prototypes.
-  template <class T>
-  void bind(uint32_t id) {
-    bound_[std::type_index(typeid(T))] = id;
-  }
-  /// 0 when T has not been bound.
-  template <class T>
-  uint32_t bound() const {
-    auto it = bound_.find(std::type_index(typeid(T)));
-    return it == bound_.end() ? 0 : it->second;
-  }
-
   /// Records an error (the first one wins) for finish() to return.
   void fail(int code, std::string message) {
     if (!error_) error_ = Error(code, "BTF " + std::move(message));
@@ -113,7 +99,6 @@ class BtfBuilder {
 
   std::shared_ptr<Btf> btf_;
   Error error_;
-  std::unordered_map<std::type_index, uint32_t> bound_;
 };
 
 }  // namespace hostbpf::btf

@@ -230,8 +230,6 @@ unsigned int bpf_cpumask_weight(const Cpumask* cpumask) {
   return n;
 }
 
-namespace {
-
 // struct cpumask, typedef cpumask_t, refcount_t and struct bpf_cpumask, laid
 // out as in the kernel's BTF (atomic_t and refcount_t are typedefs of
 // one-member structs there).
@@ -249,56 +247,56 @@ void add_cpumask_types(btf::BtfBuilder& b) {
   constexpr uint32_t kSize = (offsetof(BpfCpumask, usage) + sizeof(int) + alignof(Cpumask) - 1) / alignof(Cpumask) *
                              alignof(Cpumask);
   static_assert(kSize <= sizeof(BpfCpumask));
-  const uint32_t bpf_cpumask = b.struct_type(
+  b.struct_type(
       "bpf_cpumask", kSize,
       {{"cpumask", cpumask_t, 0}, {"usage", refcount_t, static_cast<uint32_t>(offsetof(BpfCpumask, usage) * 8)}});
-  b.bind<Cpumask>(cpumask);
-  b.bind<BpfCpumask>(bpf_cpumask);
 }
 
-}  // namespace
-
-void add_cpumask_kfuncs(btf::BtfBuilder& b, KfuncDefs& defs) {
-  add_cpumask_types(b);
-  // kernel/bpf/cpumask.c registers its set for these three program types.
-  const std::initializer_list<ProgType> progs = {ProgType::Tracing, ProgType::StructOps, ProgType::Syscall};
-  defs.add(b, "bpf_cpumask_create", &bpf_cpumask_create, KF_ACQUIRE | KF_RET_NULL, progs);
-  defs.add(b, "bpf_cpumask_acquire", &bpf_cpumask_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_release", &bpf_cpumask_release, KF_RELEASE, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_first", &bpf_cpumask_first, KF_RCU, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_first_zero", &bpf_cpumask_first_zero, KF_RCU, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_first_and", &bpf_cpumask_first_and, KF_RCU, progs, {"src1", "src2"});
-  defs.add(b, "bpf_cpumask_set_cpu", &bpf_cpumask_set_cpu, KF_RCU, progs, {"cpu", "cpumask"});
-  defs.add(b, "bpf_cpumask_clear_cpu", &bpf_cpumask_clear_cpu, KF_RCU, progs, {"cpu", "cpumask"});
-  defs.add(b, "bpf_cpumask_test_cpu", &bpf_cpumask_test_cpu, KF_RCU, progs, {"cpu", "cpumask"});
-  defs.add(b, "bpf_cpumask_test_and_set_cpu", &bpf_cpumask_test_and_set_cpu, KF_RCU, progs, {"cpu", "cpumask"});
-  defs.add(b, "bpf_cpumask_test_and_clear_cpu", &bpf_cpumask_test_and_clear_cpu, KF_RCU, progs, {"cpu", "cpumask"});
-  defs.add(b, "bpf_cpumask_setall", &bpf_cpumask_setall, KF_RCU, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_clear", &bpf_cpumask_clear, KF_RCU, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_and", &bpf_cpumask_and, KF_RCU, progs, {"dst", "src1", "src2"});
-  defs.add(b, "bpf_cpumask_or", &bpf_cpumask_or, KF_RCU, progs, {"dst", "src1", "src2"});
-  defs.add(b, "bpf_cpumask_xor", &bpf_cpumask_xor, KF_RCU, progs, {"dst", "src1", "src2"});
-  defs.add(b, "bpf_cpumask_equal", &bpf_cpumask_equal, KF_RCU, progs, {"src1", "src2"});
-  defs.add(b, "bpf_cpumask_intersects", &bpf_cpumask_intersects, KF_RCU, progs, {"src1", "src2"});
-  defs.add(b, "bpf_cpumask_subset", &bpf_cpumask_subset, KF_RCU, progs, {"src1", "src2"});
-  defs.add(b, "bpf_cpumask_empty", &bpf_cpumask_empty, KF_RCU, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_full", &bpf_cpumask_full, KF_RCU, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_copy", &bpf_cpumask_copy, KF_RCU, progs, {"dst", "src"});
-  defs.add(b, "bpf_cpumask_any_distribute", &bpf_cpumask_any_distribute, KF_RCU, progs, {"cpumask"});
-  defs.add(b, "bpf_cpumask_any_and_distribute", &bpf_cpumask_any_and_distribute, KF_RCU, progs, {"src1", "src2"});
-  defs.add(b, "bpf_cpumask_weight", &bpf_cpumask_weight, KF_RCU, progs, {"cpumask"});
+Error register_cpumask_kfuncs(Registrar& r) {
+  if (Error e = r.bind<Cpumask>("cpumask")) return e;
+  if (Error e = r.bind<BpfCpumask>("bpf_cpumask")) return e;
+  std::vector<KfuncSetEntry> set;
+  Error err;
+  auto add = [&](std::string_view name, auto fn, uint32_t flags, std::initializer_list<std::string> params) {
+    if (err) return;
+    auto id = r.add_func(name, fn, params);
+    if (!id.ok()) err = id.error();
+    else set.push_back({*id, flags});
+  };
+  add("bpf_cpumask_create", &bpf_cpumask_create, KF_ACQUIRE | KF_RET_NULL, {});
+  add("bpf_cpumask_acquire", &bpf_cpumask_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS, {"cpumask"});
+  add("bpf_cpumask_release", &bpf_cpumask_release, KF_RELEASE, {"cpumask"});
+  add("bpf_cpumask_first", &bpf_cpumask_first, KF_RCU, {"cpumask"});
+  add("bpf_cpumask_first_zero", &bpf_cpumask_first_zero, KF_RCU, {"cpumask"});
+  add("bpf_cpumask_first_and", &bpf_cpumask_first_and, KF_RCU, {"src1", "src2"});
+  add("bpf_cpumask_set_cpu", &bpf_cpumask_set_cpu, KF_RCU, {"cpu", "cpumask"});
+  add("bpf_cpumask_clear_cpu", &bpf_cpumask_clear_cpu, KF_RCU, {"cpu", "cpumask"});
+  add("bpf_cpumask_test_cpu", &bpf_cpumask_test_cpu, KF_RCU, {"cpu", "cpumask"});
+  add("bpf_cpumask_test_and_set_cpu", &bpf_cpumask_test_and_set_cpu, KF_RCU, {"cpu", "cpumask"});
+  add("bpf_cpumask_test_and_clear_cpu", &bpf_cpumask_test_and_clear_cpu, KF_RCU, {"cpu", "cpumask"});
+  add("bpf_cpumask_setall", &bpf_cpumask_setall, KF_RCU, {"cpumask"});
+  add("bpf_cpumask_clear", &bpf_cpumask_clear, KF_RCU, {"cpumask"});
+  add("bpf_cpumask_and", &bpf_cpumask_and, KF_RCU, {"dst", "src1", "src2"});
+  add("bpf_cpumask_or", &bpf_cpumask_or, KF_RCU, {"dst", "src1", "src2"});
+  add("bpf_cpumask_xor", &bpf_cpumask_xor, KF_RCU, {"dst", "src1", "src2"});
+  add("bpf_cpumask_equal", &bpf_cpumask_equal, KF_RCU, {"src1", "src2"});
+  add("bpf_cpumask_intersects", &bpf_cpumask_intersects, KF_RCU, {"src1", "src2"});
+  add("bpf_cpumask_subset", &bpf_cpumask_subset, KF_RCU, {"src1", "src2"});
+  add("bpf_cpumask_empty", &bpf_cpumask_empty, KF_RCU, {"cpumask"});
+  add("bpf_cpumask_full", &bpf_cpumask_full, KF_RCU, {"cpumask"});
+  add("bpf_cpumask_copy", &bpf_cpumask_copy, KF_RCU, {"dst", "src"});
+  add("bpf_cpumask_any_distribute", &bpf_cpumask_any_distribute, KF_RCU, {"cpumask"});
+  add("bpf_cpumask_any_and_distribute", &bpf_cpumask_any_and_distribute, KF_RCU, {"src1", "src2"});
+  add("bpf_cpumask_weight", &bpf_cpumask_weight, KF_RCU, {"cpumask"});
+  if (err) return err;
+  // kernel/bpf/cpumask.c registers one set for these three program types.
+  for (ProgType t : {ProgType::Tracing, ProgType::StructOps, ProgType::Syscall})
+    if (Error e = r.register_set(t, set)) return e;
   // The destructor is a FUNC in the BTF (the dtor table names it by id) with an
   // address, but in no kfunc set: programs cannot call it, as in the kernel.
-  defs.add(b, "bpf_cpumask_release_dtor", &bpf_cpumask_release_dtor, 0, {}, {"cpumask"});
-}
-
-Error register_cpumask_dtor(KfuncRegistry& reg, const Owner* host) {
-  auto st = host->btf->find("bpf_cpumask", BTF_KIND_STRUCT);
-  auto dtor = host->btf->find("bpf_cpumask_release_dtor", BTF_KIND_FUNC);
-  if (!st.ok() || !dtor.ok())
-    return Error(-ENOENT, host->name + ": BTF has no struct bpf_cpumask or bpf_cpumask_release_dtor "
-                                       "(build it with add_cpumask_kfuncs)");
-  return reg.register_dtor_kfuncs(host, {{*st, *dtor}});
+  if (auto dtor = r.add_func("bpf_cpumask_release_dtor", &bpf_cpumask_release_dtor, {"cpumask"}); !dtor.ok())
+    return dtor.error();
+  return r.add_dtor<BpfCpumask>("bpf_cpumask_release_dtor");
 }
 
 }  // namespace hostbpf::kfunc

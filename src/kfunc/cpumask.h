@@ -30,8 +30,8 @@
 #include "base/rcu.h"
 #include "btf/builder.h"
 #include "hostbpf/error.h"
-#include "kfunc/kfunc_defs.h"
-#include "kfunc/kfunc_set.h"
+#include "hostbpf/registrar.h"
+#include "kfunc/flags.h"
 
 namespace hostbpf::kfunc {
 
@@ -96,14 +96,19 @@ unsigned int bpf_cpumask_any_distribute(const Cpumask* cpumask);
 unsigned int bpf_cpumask_any_and_distribute(const Cpumask* src1, const Cpumask* src2);
 unsigned int bpf_cpumask_weight(const Cpumask* cpumask);
 
-/// Describes struct cpumask, struct bpf_cpumask and every kfunc above into
-/// `b` (the kernel's parameter names) and records them in `defs` with the
-/// kernel's flags for TRACING, STRUCT_OPS and SYSCALL programs. Errors are
-/// left in the builder (finish() reports them).
-void add_cpumask_kfuncs(btf::BtfBuilder& b, KfuncDefs& defs);
+/// Describes struct cpumask, typedef cpumask_t, refcount_t and struct
+/// bpf_cpumask into `b` with the kernel's layout (typedefs of one-member
+/// structs, a size without the host's RCU head): kernel types reproduced
+/// as the kernel's BTF has them, like the other standard types, which a
+/// Registrar's define<T> (one C++ struct, one BTF struct) cannot express.
+/// Errors are left in the builder.
+void add_cpumask_types(btf::BtfBuilder& b);
 
-/// Registers {struct bpf_cpumask -> bpf_cpumask_release_dtor} for `host`,
-/// whose BTF was built with add_cpumask_kfuncs.
-Error register_cpumask_dtor(KfuncRegistry& reg, const Owner* host);
+/// Registers the library through the public Registrar, as any host library
+/// would: binds Cpumask and BpfCpumask to the types above, adds every kfunc
+/// with the kernel's parameter names, one set with the kernel's flags for
+/// TRACING, STRUCT_OPS and SYSCALL programs, and bpf_cpumask_release_dtor as
+/// struct bpf_cpumask's destructor.
+Error register_cpumask_kfuncs(Registrar& r);
 
 }  // namespace hostbpf::kfunc

@@ -188,6 +188,22 @@ std::optional<KfuncMeta> KfuncRegistry::lookup(const Owner* owner, uint32_t id, 
   return std::nullopt;
 }
 
+Error KfuncRegistry::set_address(const Owner* owner, uint32_t id, const void* addr) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Tab* tab = tab_of(owner);
+  if (!tab) return Error(-ENOENT, fmt::format("{}: kfunc [{}]: owner not registered", owner->name, id));
+  tab->addrs[id] = addr;
+  return {};
+}
+
+const void* KfuncRegistry::address(const Owner* owner, uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Tab* tab = tab_of(owner);
+  if (!tab) return nullptr;
+  auto it = tab->addrs.find(id);
+  return it == tab->addrs.end() ? nullptr : it->second;
+}
+
 uint32_t KfuncRegistry::find_dtor(const Owner* owner, uint32_t struct_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   const Tab* tab = tab_of(owner);

@@ -6,7 +6,10 @@
 // KfuncSetTab: per hook, one merged array of {BTF id, flags} kept sorted by id
 // for binary search, and up to 16 filters. KfuncRegistry holds every owner's
 // table, applies the kernel's registration rules across owners, and answers
-// the verifier's "may this program call that kfunc, with which flags?".
+// the verifier's "may this program call that kfunc, with which flags?" and
+// the loader's "which host function does that call reach?" (the address
+// table, the kernel's kallsyms for kfuncs: kept here, beside the sets, so that
+// fentry can later swap a kfunc's target in one place).
 #pragma once
 
 #include <array>
@@ -16,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "btf/btf.h"
@@ -97,6 +101,12 @@ class KfuncRegistry {
   /// The destructor kfunc of `struct_id` in the owner's BTF (0 when none).
   uint32_t find_dtor(const Owner* owner, uint32_t struct_id) const;
 
+  /// Records the host function behind FUNC `id` of the owner's BTF; -ENOENT
+  /// for an owner not added. Forgotten with the owner.
+  Error set_address(const Owner* owner, uint32_t id, const void* addr);
+  /// The host function behind FUNC `id` (nullptr when none was recorded).
+  const void* address(const Owner* owner, uint32_t id) const;
+
   /// The FUNC named `name` in the host's BTF, else in the first module's own
   /// BTF that has it (how libbpf resolves a __ksym: vmlinux, then modules).
   std::optional<std::pair<const Owner*, uint32_t>> find_by_name(const std::string& name) const;
@@ -109,6 +119,7 @@ class KfuncRegistry {
     std::array<bool, kNumKfuncHooks> registered{};  // modules: one registration per hook
     std::vector<DtorPair> dtors;               // sorted by struct_id
     bool dtors_registered = false;
+    std::unordered_map<uint32_t, const void*> addrs;  // FUNC id -> host function
   };
 
   Tab* tab_of(const Owner* owner);

@@ -21,7 +21,7 @@ std::vector<uint32_t> kfunc_ids(RuntimeState& rt, const std::vector<const module
   std::vector<uint32_t> ids;
   for (const module::BtfOwner* o : owners)
     for (uint32_t id = o->btf->start_id(); id < o->btf->end_id(); id++)
-      if (btf_kind(o->btf->type(id)) == BTF_KIND_FUNC && rt.kfunc_address(o, id)) ids.push_back(id);
+      if (btf_kind(o->btf->type(id)) == BTF_KIND_FUNC && rt.kfuncs.address(o, id)) ids.push_back(id);
   return ids;
 }
 

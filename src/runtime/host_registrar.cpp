@@ -44,7 +44,8 @@ Result<uint32_t> HostRegistrar::define_func(std::string_view name, const void* a
   std::lock_guard<std::mutex> lock(rt_.host_mu);
   if (Error e = check(fmt::format("kfunc '{}'", name))) return e;
   auto id = d_.define_func(name, addr, ret, params, param_names);
-  if (id.ok()) rt_.add_kfunc_address(&rt_.host, *id, addr);
+  if (!id.ok()) return id;
+  if (Error e = rt_.kfuncs.set_address(&rt_.host, *id, addr)) return e;
   return id;
 }
 

@@ -109,7 +109,7 @@ Result<ProgramKfuncs> bind_program_kfuncs(const RuntimeState& rt, const ProgramS
         held[m.get()] = true;
       }
     }
-    v.addr = rt.kfunc_address(t.owner, t.id);
+    v.addr = rt.kfuncs.address(t.owner, t.id);
     if (!v.addr) return Error(-EINVAL, fmt::format("cannot find address for kernel function {}", v.name));
     v.ret_ext = return_extension(*t.owner->btf, t.id);
   }

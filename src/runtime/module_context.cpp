@@ -74,11 +74,12 @@ Error ModuleContextImpl::publish() {
   // changes under a reader.
   mod_->set_btf(d_.btf());
   rt_.kfuncs.add_owner(mod_->owner());
+  for (const auto& [id, addr] : d_.funcs())
+    if (Error e = rt_.kfuncs.set_address(mod_->owner(), id, addr)) return e;
   {
     std::lock_guard<std::mutex> lock(rt_.modules_mu);
     rt_.modules.push_back(mod_);
   }
-  for (const auto& [id, addr] : d_.funcs()) rt_.add_kfunc_address(mod_->owner(), id, addr);
   return register_pending();
 }
 

@@ -34,8 +34,7 @@ std::string dl_error() {
 
 // Removes what a module registered and who can find it; its state is GOING.
 void unpublish(RuntimeState& rt, const std::shared_ptr<module::Module>& m) {
-  rt.kfuncs.remove_owner(m->owner());
-  rt.remove_kfunc_addresses(m->owner());
+  rt.kfuncs.remove_owner(m->owner());  // its sets, destructors and addresses
   std::lock_guard<std::mutex> lock(rt.modules_mu);
   std::erase(rt.modules, m);
 }
@@ -156,11 +155,6 @@ Error tear_down(RuntimeState& rt, const RuntimeState::LoadedModule& lm) {
 }
 
 }  // namespace
-
-void RuntimeState::remove_kfunc_addresses(const module::BtfOwner* owner) {
-  std::lock_guard<std::mutex> lock(ksyms_mu);
-  std::erase_if(ksyms, [owner](const auto& kv) { return kv.first.first == owner; });
-}
 
 RuntimeState::~RuntimeState() {
   std::lock_guard<std::mutex> lock(module_load_mu);

@@ -12,7 +12,6 @@
 #include "btf/builder.h"
 #include "prog_types/prog_type_ops.h"
 #include "kfunc/cpumask.h"
-#include "kfunc/kfunc_defs.h"
 #include "isa/validate.h"
 #include "runtime/state.h"
 
@@ -59,22 +58,14 @@ RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.tr
   // sealed, so that owner and registry see every type as it is added.
   btf::BtfBuilder b(btf);
   prog_types::add_host_types(b);
+  kfunc::add_cpumask_types(b);
   if (b.error() && !host_error) host_error = Error(b.error()).context("host BTF: standard types");
   host = {"vmlinux", btf, false};
   kfuncs.add_owner(&host);
   host_registrar = std::make_unique<HostRegistrar>(*this, btf);
-  if (Error e = add_builtin_kfuncs(btf); e && !host_error) host_error = e;
-}
-
-// The built-in kfunc library, registered in every runtime.
-Error RuntimeState::add_builtin_kfuncs(const std::shared_ptr<btf::Btf>& btf) {
-  kfunc::KfuncDefs defs;
-  btf::BtfBuilder b(btf);
-  kfunc::add_cpumask_kfuncs(b, defs);
-  if (b.error()) return Error(b.error()).context("host BTF: bpf_cpumask kfuncs");
-  if (Error e = defs.register_sets(kfuncs, &host)) return e;
-  for (const auto& d : defs.defs()) add_kfunc_address(&host, d.id, d.addr);
-  return kfunc::register_cpumask_dtor(kfuncs, &host);
+  // The built-in kfunc library goes in the way any host's does.
+  if (Error e = kfunc::register_cpumask_kfuncs(*host_registrar); e && !host_error)
+    host_error = Error(e).context("host BTF: bpf_cpumask kfuncs");
 }
 
 Error RuntimeState::seal_host(const std::string& why) {
@@ -84,17 +75,6 @@ Error RuntimeState::seal_host(const std::string& why) {
     if (e && !host_error) host_error = e;
   }
   return host_error;
-}
-
-void RuntimeState::add_kfunc_address(const module::BtfOwner* owner, uint32_t id, const void* addr) {
-  std::lock_guard<std::mutex> lock(ksyms_mu);
-  ksyms[{owner, id}] = addr;
-}
-
-const void* RuntimeState::kfunc_address(const module::BtfOwner* owner, uint32_t id) const {
-  std::lock_guard<std::mutex> lock(ksyms_mu);
-  auto it = ksyms.find({owner, id});
-  return it == ksyms.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<module::Module> RuntimeState::module_of(const module::BtfOwner* owner) const {

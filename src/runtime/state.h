@@ -54,18 +54,12 @@ struct RuntimeState {
   /// The host's BTF (vmlinux's counterpart): owner "vmlinux", is_module false.
   /// Every module's split BTF sits on top of host.btf.
   module::BtfOwner host;
-  /// Every owner's kfunc sets and destructors (the host's first).
+  /// Every owner's kfunc sets, destructors and function addresses (the host's first).
   kfunc::KfuncRegistry kfuncs;
 
-  /// kallsyms: where each registered kfunc lives, by (owner, FUNC id).
-  void add_kfunc_address(const module::BtfOwner* owner, uint32_t id, const void* addr);
-  const void* kfunc_address(const module::BtfOwner* owner, uint32_t id) const;
   /// The module whose BTF `owner` is; nullptr for the host (which is never
   /// referenced or unloaded).
   std::shared_ptr<module::Module> module_of(const module::BtfOwner* owner) const;
-
-  /// Forgets a module's kfunc addresses (it is GOING).
-  void remove_kfunc_addresses(const module::BtfOwner* owner);
 
   /// The host's Registrar (Runtime::kfuncs()), describing into host.btf in
   /// place until seal_host(). host_mu serializes it with sealing.
@@ -76,8 +70,6 @@ struct RuntimeState {
   /// Seals the host BTF (the first object open, raw load or module load;
   /// `why` names it in later -EBUSY errors). Returns host_error.
   Error seal_host(const std::string& why);
-  /// The built-in kfunc library (bpf_cpumask_*), described into `btf`.
-  Error add_builtin_kfuncs(const std::shared_ptr<btf::Btf>& btf);
 
   /// Modules loaded from shared objects, in load order (module_load_mu
   /// serializes loading and unloading).
@@ -91,8 +83,6 @@ struct RuntimeState {
   std::vector<LoadedModule> loaded_modules;
   std::set<std::string> coming_modules;  // names whose init is running
 
-  mutable std::mutex ksyms_mu;
-  std::map<std::pair<const module::BtfOwner*, uint32_t>, const void*> ksyms;
   mutable std::mutex modules_mu;
   std::vector<std::shared_ptr<module::Module>> modules;  // loaded, in load order
 };

@@ -3,25 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "btf/builder.h"
-#include "btf/cxx_types.h"
 #include "btf/host_types.h"
 #include "prog_types/prog_type_ops.h"
 
 namespace hostbpf::btf {
 namespace {
-
-struct Task {
-  int pid;
-};
-struct Unbound {};
-
-int task_pid(Task* t, unsigned long flags) { return t->pid + static_cast<int>(flags); }
-void drop(const Task*) {}
-Unbound* make_unbound(int) { return nullptr; }
-
-std::string param_name(const Btf& btf, const struct btf_type* proto, int i) {
-  return btf__name_by_offset(btf.raw(), btf_params(proto)[i].name_off);
-}
 
 TEST(BtfBuilder, StructsFieldsAndPointersReadBackThroughLibbpf) {
   BtfBuilder b;
@@ -93,52 +79,6 @@ TEST(BtfBuilder, EnumsPickEnum64OnlyWhenValuesNeedIt) {
   ASSERT_TRUE(btf.ok()) << btf.error().message();
   EXPECT_EQ(btf_kind((*btf)->type(small)), BTF_KIND_ENUM);
   EXPECT_EQ(btf_kind((*btf)->type(wide)), BTF_KIND_ENUM64);
-}
-
-TEST(CxxTypes, FunctionPrototypeFollowsTheCxxSignature) {
-  BtfBuilder b;
-  const uint32_t task = b.struct_type("task", 4, {{"pid", b.int_type("int", 4, true), 0}});
-  b.bind<Task>(task);
-  const uint32_t proto = cxx_func_proto(b, &task_pid, {"t", "flags"});
-  const uint32_t fn = b.func("task_pid", proto);
-  const uint32_t drop_proto = cxx_func_proto(b, &drop);
-  auto btf = b.finish();
-  ASSERT_TRUE(btf.ok()) << btf.error().message();
-  const Btf& t = **btf;
-  const struct btf_type* p = t.type(proto);
-  ASSERT_EQ(btf_kind(p), BTF_KIND_FUNC_PROTO);
-  ASSERT_EQ(btf_vlen(p), 2);
-  EXPECT_EQ(t.name(p->type), "int");
-  EXPECT_EQ(param_name(t, p, 0), "t");
-  EXPECT_EQ(t.type(btf_params(p)[0].type)->type, task);  // Task* -> struct task
-  EXPECT_EQ(t.name(btf_params(p)[1].type), "long unsigned int");
-  EXPECT_EQ(t.type(fn)->type, proto);
-  EXPECT_EQ(btf_vlen(t.type(fn)), BTF_FUNC_GLOBAL);  // a FUNC keeps its linkage in vlen
-
-  const struct btf_type* d = t.type(drop_proto);
-  EXPECT_EQ(d->type, 0u);  // void
-  const struct btf_type* arg = t.type(btf_params(d)[0].type);
-  ASSERT_EQ(btf_kind(arg), BTF_KIND_PTR);
-  EXPECT_EQ(btf_kind(t.type(arg->type)), BTF_KIND_CONST);  // const Task*
-  EXPECT_EQ(t.type(arg->type)->type, task);
-}
-
-TEST(CxxTypes, UnboundClassIsAnErrorNotAGuess) {
-  BtfBuilder b;
-  cxx_func_proto(b, &make_unbound);
-  auto btf = b.finish();
-  ASSERT_FALSE(btf.ok());
-  EXPECT_NE(btf.error().message().find("has no BTF type: bind it first"), std::string::npos)
-      << btf.error().message();
-}
-
-TEST(CxxTypes, WrongNumberOfParameterNamesIsAnError) {
-  BtfBuilder b;
-  b.bind<Task>(b.struct_type("task", 4, {{"pid", b.int_type("int", 4, true), 0}}));
-  cxx_func_proto(b, &task_pid, {"only_one"});
-  auto btf = b.finish();
-  ASSERT_FALSE(btf.ok());
-  EXPECT_NE(btf.error().message().find("1 parameter names for 2 parameters"), std::string::npos);
 }
 
 TEST(HostTypes, StandardTypesAreThereOnceWithTheKernelsLayouts) {

@@ -15,6 +15,8 @@
 #include "base/cpu.h"
 #include "base/rcu.h"
 #include "btf/host_types.h"
+#include "hostbpf/hostbpf.h"
+#include "runtime/state.h"
 
 namespace hostbpf::kfunc {
 namespace {
@@ -234,27 +236,19 @@ TEST_F(CpumaskLib, ConcurrentTestAndSetGrantsEachCpuOnce) {
   EXPECT_EQ(bpf_cpumask_weight(a.c()), cpus);
 }
 
-// Registration: what the host BTF and the kfunc registry hold afterwards.
+// Registration: what a Runtime's host BTF and kfunc registry hold, the
+// library having gone in through the public Registrar like any host's.
 struct Registered {
-  KfuncDefs defs;
-  Owner host;
-  KfuncRegistry reg;
-  Registered() {
-    btf::BtfBuilder b;
-    btf::add_standard_types(b);
-    add_cpumask_kfuncs(b, defs);
-    auto built = b.finish();
-    EXPECT_TRUE(built.ok()) << built.error().message();
-    host = {"vmlinux", built.value(), false};
-    reg.add_owner(&host);
-  }
+  Runtime rt;
+  const Owner* host = &detail::Access::state(rt)->host;
+  const KfuncRegistry& reg = detail::Access::state(rt)->kfuncs;
   uint32_t id(const char* name, uint32_t kind) {
-    auto r = host.btf->find(name, kind);
+    auto r = host->btf->find(name, kind);
     return r.ok() ? *r : 0;
   }
   // The C declaration of a FUNC as bpftool would print its prototype.
   std::string proto(const char* name) {
-    const struct btf* raw = host.btf->raw();
+    const struct btf* raw = host->btf->raw();
     const struct btf_type* fn = btf__type_by_id(raw, id(name, BTF_KIND_FUNC));
     const struct btf_type* fp = btf__type_by_id(raw, fn->type);
     std::string out = type_name(fp->type) + " " + name + "(";
@@ -264,7 +258,7 @@ struct Registered {
     return out + ")";
   }
   std::string type_name(uint32_t t) {
-    const struct btf* raw = host.btf->raw();
+    const struct btf* raw = host->btf->raw();
     if (t == 0) return "void";
     const struct btf_type* bt = btf__type_by_id(raw, t);
     std::string n = btf__name_by_offset(raw, bt->name_off);
@@ -277,7 +271,7 @@ struct Registered {
 
 TEST_F(CpumaskLib, BtfDescribesTheKernelsTypes) {
   Registered r;
-  const struct btf* raw = r.host.btf->raw();
+  const struct btf* raw = r.host->btf->raw();
   const uint32_t cm = r.id("cpumask", BTF_KIND_STRUCT);
   const uint32_t bcm = r.id("bpf_cpumask", BTF_KIND_STRUCT);
   ASSERT_NE(cm, 0u);
@@ -316,7 +310,6 @@ TEST_F(CpumaskLib, FuncsHaveTheKernelsPrototypes) {
 
 TEST_F(CpumaskLib, RegisteredWithTheKernelsFlagsForTracingStructOpsAndSyscall) {
   Registered r;
-  ASSERT_FALSE(r.defs.register_sets(r.reg, &r.host));
   struct Expect {
     const char* name;
     uint32_t flags;
@@ -353,36 +346,23 @@ TEST_F(CpumaskLib, RegisteredWithTheKernelsFlagsForTracingStructOpsAndSyscall) {
     const uint32_t id = r.id(e.name, BTF_KIND_FUNC);
     ASSERT_NE(id, 0u);
     for (ProgType pt : {ProgType::Tracing, ProgType::Lsm, ProgType::StructOps, ProgType::Syscall}) {
-      auto meta = r.reg.lookup(&r.host, id, {pt, 0, false, "p"});
+      auto meta = r.reg.lookup(r.host, id, {pt, 0, false, "p"});
       ASSERT_TRUE(meta.has_value()) << "prog type " << prog_type_name(pt);
       EXPECT_EQ(meta->flags, e.flags);
     }
-    EXPECT_FALSE(r.reg.lookup(&r.host, id, {ProgType::Xdp, 0, false, "p"}).has_value());
-    EXPECT_NE(r.defs.address(id), nullptr);
+    EXPECT_FALSE(r.reg.lookup(r.host, id, {ProgType::Xdp, 0, false, "p"}).has_value());
+    EXPECT_NE(r.reg.address(r.host, id), nullptr);
   }
   const uint32_t dtor = r.id("bpf_cpumask_release_dtor", BTF_KIND_FUNC);
-  EXPECT_FALSE(r.reg.lookup(&r.host, dtor, {ProgType::Syscall, 0, false, "p"}).has_value())
+  EXPECT_FALSE(r.reg.lookup(r.host, dtor, {ProgType::Syscall, 0, false, "p"}).has_value())
       << "the destructor is not callable from programs";
-  EXPECT_EQ(r.defs.address(dtor), reinterpret_cast<const void*>(&bpf_cpumask_release_dtor));
+  EXPECT_EQ(r.reg.address(r.host, dtor), reinterpret_cast<const void*>(&bpf_cpumask_release_dtor));
 }
 
 TEST_F(CpumaskLib, DestructorIsRegisteredForStructBpfCpumask) {
   Registered r;
-  ASSERT_FALSE(register_cpumask_dtor(r.reg, &r.host));
-  EXPECT_EQ(r.reg.find_dtor(&r.host, r.id("bpf_cpumask", BTF_KIND_STRUCT)),
+  EXPECT_EQ(r.reg.find_dtor(r.host, r.id("bpf_cpumask", BTF_KIND_STRUCT)),
             r.id("bpf_cpumask_release_dtor", BTF_KIND_FUNC));
-}
-
-TEST_F(CpumaskLib, DestructorNeedsTheTypesInTheBtf) {
-  btf::BtfBuilder b;
-  btf::add_standard_types(b);
-  Owner host{"vmlinux", b.finish().value(), false};
-  KfuncRegistry reg;
-  reg.add_owner(&host);
-  Error e = register_cpumask_dtor(reg, &host);
-  EXPECT_EQ(e.code(), -ENOENT);
-  EXPECT_EQ(e.message(),
-            "vmlinux: BTF has no struct bpf_cpumask or bpf_cpumask_release_dtor (build it with add_cpumask_kfuncs)");
 }
 
 }  // namespace

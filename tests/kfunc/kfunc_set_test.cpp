@@ -5,7 +5,6 @@
 
 #include "btf/builder.h"
 #include "btf/host_types.h"
-#include "kfunc/kfunc_defs.h"
 #include "kfunc/kfunc_set.h"
 
 namespace hostbpf::kfunc {
@@ -218,54 +217,30 @@ TEST(KfuncResolve, ByNameHostFirstThenModules) {
 namespace hostbpf::kfunc {
 namespace {
 
-struct Counter {
-  long value;
-};
-Counter* counter_new(long start) { return new Counter{start}; }
-void counter_free(Counter* c) { delete c; }
-long counter_add(Counter* c, long by) { return c->value += by; }
+int task_pid_impl(int pid) { return pid; }
+int other_impl(int pid) { return -pid; }
 
-TEST(KfuncDefs, CxxFunctionsBecomeSetsPerHookWithAddresses) {
-  btf::BtfBuilder b;
-  b.bind<Counter>(b.struct_type("counter", 8, {{"value", b.int_type("long int", 8, true), 0}}));
-  KfuncDefs defs;
-  const uint32_t mk = defs.add(b, "counter_new", &counter_new, KF_ACQUIRE | KF_RET_NULL,
-                               {ProgType::Syscall, ProgType::Tracing, ProgType::Lsm}, {"start"});
-  const uint32_t fr = defs.add(b, "counter_free", &counter_free, KF_RELEASE, {ProgType::Syscall});
-  const uint32_t ad = defs.add(b, "counter_add", &counter_add, KF_TRUSTED_ARGS, {ProgType::Unspec});
-  Owner owner{"testmod", b.finish().value(), true};
-  KfuncRegistry reg;
-  reg.add_owner(&owner);
-  // TRACING and LSM share a hook: still one registration for it, so a module
-  // does not trip over "registered hook twice".
-  ASSERT_FALSE(defs.register_sets(reg, &owner));
-  EXPECT_EQ(reg.flags_in_hook(&owner, KfuncHook::Syscall, mk), KF_ACQUIRE | KF_RET_NULL);
-  EXPECT_EQ(reg.flags_in_hook(&owner, KfuncHook::Tracing, mk), KF_ACQUIRE | KF_RET_NULL);
-  EXPECT_FALSE(reg.flags_in_hook(&owner, KfuncHook::Tracing, fr));
-  EXPECT_TRUE(reg.lookup(&owner, ad, prog(ProgType::Xdp)));  // COMMON
-  EXPECT_EQ(owner.btf->name(mk), "counter_new");
+// The address table (the kernel's kallsyms for kfuncs) lives beside the sets:
+// per owner, replaced by a later record, gone with the owner.
+TEST(KfuncAddresses, PerOwnerAndForgottenWithIt) {
+  World w;
+  const void* host_fn = reinterpret_cast<const void*>(&task_pid_impl);
+  const void* mod_fn = reinterpret_cast<const void*>(&other_impl);
+  EXPECT_EQ(w.reg.address(&w.host, w.get), nullptr);
+  ASSERT_FALSE(w.reg.set_address(&w.host, w.get, host_fn));
+  ASSERT_FALSE(w.reg.set_address(&w.mod, w.mod_fn, mod_fn));
+  EXPECT_EQ(w.reg.address(&w.host, w.get), host_fn);
+  EXPECT_EQ(w.reg.address(&w.mod, w.mod_fn), mod_fn);
+  EXPECT_EQ(w.reg.address(&w.mod, w.get), nullptr) << "ids are per owner";
+  // Calling through the recorded address reaches the function.
+  EXPECT_EQ(reinterpret_cast<int (*)(int)>(const_cast<void*>(w.reg.address(&w.host, w.get)))(7), 7);
 
-  // The recorded address is the function: calling through it works.
-  auto make = reinterpret_cast<Counter* (*)(long)>(const_cast<void*>(defs.address(mk)));
-  auto add = reinterpret_cast<long (*)(Counter*, long)>(const_cast<void*>(defs.address(ad)));
-  Counter* c = make(40);
-  EXPECT_EQ(add(c, 2), 42);
-  reinterpret_cast<void (*)(Counter*)>(const_cast<void*>(defs.address(fr)))(c);
-  EXPECT_EQ(defs.address(12345), nullptr);
-}
-
-TEST(KfuncDefs, UnmappedProgramTypeIsNamed) {
-  btf::BtfBuilder b;
-  b.bind<Counter>(b.struct_type("counter", 8, {{"value", b.int_type("long int", 8, true), 0}}));
-  KfuncDefs defs;
-  defs.add(b, "counter_new", &counter_new, 0, {ProgType::Ext});
-  Owner owner{"vmlinux", b.finish().value(), false};
-  KfuncRegistry reg;
-  reg.add_owner(&owner);
-  Error e = defs.register_sets(reg, &owner);
-  EXPECT_EQ(e.code(), -EINVAL);
-  EXPECT_NE(e.message().find("kfunc counter_new: program type 28 has no kfunc hook"), std::string::npos)
-      << e.message();
+  w.reg.remove_owner(&w.mod);
+  EXPECT_EQ(w.reg.address(&w.mod, w.mod_fn), nullptr);
+  EXPECT_EQ(w.reg.address(&w.host, w.get), host_fn);
+  Error e = w.reg.set_address(&w.mod, w.mod_fn, mod_fn);
+  EXPECT_EQ(e.code(), -ENOENT);
+  EXPECT_EQ(e.message(), "testmod: kfunc [" + std::to_string(w.mod_fn) + "]: owner not registered");
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST(HostKfuncs, StructsAndKfuncsBecomeHostBtfWithFlagsAndAddresses) {
   EXPECT_FALSE(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Tracing, *rel));
   EXPECT_EQ(reg(rt).flags_in_hook(host, kfunc::KfuncHook::Common, *sum), 0u);
   EXPECT_EQ(reg(rt).find_dtor(host, *st), *rel);
-  EXPECT_EQ(detail::Access::state(rt)->kfunc_address(host, *acq), reinterpret_cast<const void*>(&session_acquire));
+  EXPECT_EQ(detail::Access::state(rt)->kfuncs.address(host, *acq), reinterpret_cast<const void*>(&session_acquire));
 
   auto h = rt.host_btf_header();
   ASSERT_TRUE(h.ok()) << h.error().message();

@@ -67,9 +67,9 @@ TEST(ModuleLoad, TestmodPublishesKfuncsFlagsAddressesAndDtor) {
   // The BTF id is the module's own (split over the host's) and the address is
   // the module's function: calling it creates an object the dtor frees.
   EXPECT_GE(fn->second, mod->btf()->start_id());
-  const void* create = st.kfunc_address(mod->owner(), fn->second);
+  const void* create = st.kfuncs.address(mod->owner(), fn->second);
   auto live = st.kfuncs.find_by_name("testmod_live_objs");
-  const void* live_fn = st.kfunc_address(mod->owner(), live->second);
+  const void* live_fn = st.kfuncs.address(mod->owner(), live->second);
   ASSERT_TRUE(create && live_fn);
   void* obj = reinterpret_cast<void*>(call_by_address(create, 7));
   ASSERT_NE(obj, nullptr);
@@ -81,7 +81,7 @@ TEST(ModuleLoad, TestmodPublishesKfuncsFlagsAddressesAndDtor) {
   const uint32_t dtor = st.kfuncs.find_dtor(mod->owner(), *obj_type);
   ASSERT_NE(dtor, 0u);
   EXPECT_EQ(mod->btf()->name(dtor), "testmod_obj_release");
-  call_by_address(st.kfunc_address(mod->owner(), dtor), reinterpret_cast<uint64_t>(obj));
+  call_by_address(st.kfuncs.address(mod->owner(), dtor), reinterpret_cast<uint64_t>(obj));
   EXPECT_EQ(call_by_address(live_fn, 0), 0u);
 }
 
@@ -98,7 +98,7 @@ TEST(ModuleLoad, UnloadRemovesEverythingThenUnmaps) {
   EXPECT_TRUE(rt.modules().names().empty());
   EXPECT_FALSE(find_module(rt, "testmod"));
   EXPECT_FALSE(detail::Access::state(rt)->kfuncs.find_by_name("testmod_obj_new"));
-  EXPECT_EQ(detail::Access::state(rt)->kfunc_address(owner, id), nullptr);
+  EXPECT_EQ(detail::Access::state(rt)->kfuncs.address(owner, id), nullptr);
   EXPECT_FALSE(mapped(TESTMOD_SO));
 
   Error again = rt.modules().unload("testmod");

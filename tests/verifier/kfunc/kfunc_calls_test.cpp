@@ -250,7 +250,7 @@ TEST_F(KfuncCalls, CheckedInterpreterRunsKfuncCalls) {
     if (isa::is_kfunc_call(insn))
       o.kfuncs.push_back({insn.imm, insn.off,
                           reinterpret_cast<exec::HelperFn>(
-                              const_cast<void*>(rts.kfunc_address(&rts.host, static_cast<uint32_t>(insn.imm))))});
+                              const_cast<void*>(rts.kfuncs.address(&rts.host, static_cast<uint32_t>(insn.imm))))});
   auto p = exec::CheckedProgram::create(prog, o);
   ASSERT_TRUE(p.ok());
   Args args{21};

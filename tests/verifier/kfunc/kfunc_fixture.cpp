@@ -5,7 +5,7 @@
 #include <linux/bpf.h>
 
 #include "btf/builder.h"
-#include "kfunc/kfunc_defs.h"
+#include "hostbpf/hostbpf.h"
 #include "runtime/state.h"
 
 namespace hostbpf::test {
@@ -68,56 +68,60 @@ constexpr std::initializer_list<ProgType> kHooks = {ProgType::Syscall, ProgType:
 
 }  // namespace
 
+// Through the public Registrar, as a host would.
 void register_test_kfuncs(Runtime& rt) {
-  auto& st = *detail::Access::state(rt);
-  btf::BtfBuilder b(std::const_pointer_cast<btf::Btf>(st.host.btf));
-  const uint32_t s64 = b.int_type("long int", 8, true);
-  const uint32_t other = b.struct_type("test_other", sizeof(TestOther), {{"x", s64, 0}});
-  b.bind<TestOther>(other);
-  const uint32_t obj = b.struct_type("test_obj", sizeof(TestObj),
-                                     {{"value", s64, 0}, {"refs", s64, 64}, {"next", b.pointer(other), 128}});
-  b.bind<TestObj>(obj);
-  b.bind<TestWrapper>(b.struct_type("test_wrapper", sizeof(TestWrapper), {{"inner", obj, 0}, {"extra", s64, 192}}));
-  kfunc::KfuncDefs defs;
-  defs.add(b, "test_add", &test_add, 0, kHooks);
-  defs.add(b, "test_neg", &test_neg, 0, kHooks);
-  defs.add(b, "test_obj_new", &test_obj_new, kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL, kHooks);
-  defs.add(b, "test_obj_release", &test_obj_release, kfunc::KF_RELEASE, kHooks);
-  defs.add(b, "test_obj_acquire", &test_obj_acquire, kfunc::KF_ACQUIRE | kfunc::KF_TRUSTED_ARGS, kHooks);
-  defs.add(b, "test_obj_get", &test_obj_get, kfunc::KF_TRUSTED_ARGS, kHooks);
-  defs.add(b, "test_obj_get_rcu", &test_obj_get_rcu, kfunc::KF_RCU, kHooks);
-  defs.add(b, "test_obj_peek", &test_obj_peek, 0, kHooks);
-  defs.add(b, "test_obj_global", &test_obj_global, 0, kHooks);
-  defs.add(b, "test_wrapper_global", &test_wrapper_global, 0, kHooks);
-  defs.add(b, "test_other_global", &test_other_global, 0, kHooks);
-  defs.add(b, "test_sleepy", &test_sleepy, kfunc::KF_SLEEPABLE, kHooks);
-  defs.add(b, "test_destructive", &test_destructive, kfunc::KF_DESTRUCTIVE, kHooks);
-  defs.add(b, "test_syscall_only", &test_syscall_only, 0, {ProgType::Syscall});
-  defs.add(b, "test_sum_mem", &test_sum_mem, 0, kHooks, {"buf", "buf__sz"});
-  defs.add(b, "test_const", &test_const, 0, kHooks, {"v__k"});
-  defs.add(b, "test_bad_acquire", &test_bad_acquire, kfunc::KF_ACQUIRE, kHooks);
-  defs.add(b, "test_int_ptr", &test_int_ptr, 0, kHooks);
-  defs.add(b, "test_nullable", &test_nullable, kfunc::KF_TRUSTED_ARGS, kHooks, {"o__nullable"});
-  defs.add(b, "test_sum_opt", &test_sum_opt, 0, kHooks, {"buf__opt", "size__sz"});
-  b.bind<XdpMd>(b.lookup("xdp_md", BTF_KIND_STRUCT));
-  defs.add(b, "test_ctx", &test_ctx, 0, {ProgType::Xdp});
-  auto done = b.finish();
-  ASSERT_TRUE(done.ok()) << done.error().message();
-  ASSERT_FALSE(defs.register_sets(st.kfuncs, &st.host)) << "register_sets";
-  for (const auto& d : defs.defs()) st.add_kfunc_address(&st.host, d.id, d.addr);
+  auto& k = rt.host();
+  auto ok = [](const auto& r, const char* what) {
+    if constexpr (requires { r.error(); }) {
+      ASSERT_TRUE(r.ok()) << what << ": " << r.error().message();
+    } else {
+      ASSERT_FALSE(r) << what << ": " << r.message();
+    }
+  };
+  ok(k.define<TestOther>("test_other", {{"x", &TestOther::x}}), "test_other");
+  ok(k.define<TestObj>("test_obj", {{"value", &TestObj::value}, {"refs", &TestObj::refs}, {"next", &TestObj::next}}),
+     "test_obj");
+  ok(k.define<TestWrapper>("test_wrapper", {{"inner", &TestWrapper::inner}, {"extra", &TestWrapper::extra}}),
+     "test_wrapper");
+  ok(k.add("test_add", &test_add, 0, kHooks), "test_add");
+  ok(k.add("test_neg", &test_neg, 0, kHooks), "test_neg");
+  ok(k.add("test_obj_new", &test_obj_new, KF_ACQUIRE | KF_RET_NULL, kHooks), "test_obj_new");
+  ok(k.add("test_obj_release", &test_obj_release, KF_RELEASE, kHooks), "test_obj_release");
+  ok(k.add("test_obj_acquire", &test_obj_acquire, KF_ACQUIRE | KF_TRUSTED_ARGS, kHooks), "test_obj_acquire");
+  ok(k.add("test_obj_get", &test_obj_get, KF_TRUSTED_ARGS, kHooks), "test_obj_get");
+  ok(k.add("test_obj_get_rcu", &test_obj_get_rcu, KF_RCU, kHooks), "test_obj_get_rcu");
+  ok(k.add("test_obj_peek", &test_obj_peek, 0, kHooks), "test_obj_peek");
+  ok(k.add("test_obj_global", &test_obj_global, 0, kHooks), "test_obj_global");
+  ok(k.add("test_wrapper_global", &test_wrapper_global, 0, kHooks), "test_wrapper_global");
+  ok(k.add("test_other_global", &test_other_global, 0, kHooks), "test_other_global");
+  ok(k.add("test_sleepy", &test_sleepy, KF_SLEEPABLE, kHooks), "test_sleepy");
+  ok(k.add("test_destructive", &test_destructive, KF_DESTRUCTIVE, kHooks), "test_destructive");
+  ok(k.add("test_syscall_only", &test_syscall_only, 0, {ProgType::Syscall}), "test_syscall_only");
+  ok(k.add("test_sum_mem", &test_sum_mem, 0, kHooks, {"buf", "buf__sz"}), "test_sum_mem");
+  ok(k.add("test_const", &test_const, 0, kHooks, {"v__k"}), "test_const");
+  ok(k.add("test_bad_acquire", &test_bad_acquire, KF_ACQUIRE, kHooks), "test_bad_acquire");
+  ok(k.add("test_int_ptr", &test_int_ptr, 0, kHooks), "test_int_ptr");
+  ok(k.add("test_nullable", &test_nullable, KF_TRUSTED_ARGS, kHooks, {"o__nullable"}), "test_nullable");
+  ok(k.add("test_sum_opt", &test_sum_opt, 0, kHooks, {"buf__opt", "size__sz"}), "test_sum_opt");
+  ok(k.bind<XdpMd>("xdp_md"), "xdp_md");
+  ok(k.add("test_ctx", &test_ctx, 0, {ProgType::Xdp}), "test_ctx");
 }
 
+// A module's split BTF, put in place without a shared object (the way
+// Modules::load would after the module's init): `long test_mod_twice(long)`.
 std::shared_ptr<module::Module> add_test_module(Runtime& rt) {
   auto& st = *detail::Access::state(rt);
   btf::BtfBuilder b(st.host.btf);
-  kfunc::KfuncDefs defs;
-  defs.add(b, "test_mod_twice", &test_mod_twice, 0, {ProgType::Syscall});
+  const uint32_t s64 = b.int_type("long int", 8, true);
+  const uint32_t fn = b.func("test_mod_twice", b.func_proto(s64, {{"v", s64}}));
   auto btf = b.finish();
   EXPECT_TRUE(btf.ok());
   auto m = std::make_shared<module::Module>("testmod", btf.ok() ? *btf : nullptr);
   st.kfuncs.add_owner(m->owner());
-  EXPECT_FALSE(defs.register_sets(st.kfuncs, m->owner()));
-  for (const auto& d : defs.defs()) st.add_kfunc_address(m->owner(), d.id, d.addr);
+  kfunc::KfuncIdSet set;
+  set.set.push_back({fn, 0});
+  EXPECT_FALSE(st.kfuncs.register_kfunc_id_set(m->owner(), ProgType::Syscall, set));
+  EXPECT_FALSE(st.kfuncs.set_address(m->owner(), fn, reinterpret_cast<const void*>(&test_mod_twice)));
   std::lock_guard<std::mutex> lock(st.modules_mu);
   st.modules.push_back(m);
   return m;
