@@ -36,7 +36,7 @@ struct Compat {
 
   // btf_kind_core_compat, plus the forward-declaration rule when asked for.
   bool kinds_compat(const struct btf_type* l, const struct btf_type* t) const {
-    if (btf_kind(l) == btf_kind(t) || (btf_is_any_enum(l) && btf_is_any_enum(t))) return true;
+    if (kinds_core_compat(l, t)) return true;
     if (!rules.fwd_matches_composite) return false;
     return (btf_is_fwd(l) && btf_is_composite(t)) || (btf_is_composite(l) && btf_is_fwd(t));
   }

@@ -31,6 +31,11 @@ inline const struct btf_type* skip_mods_and_typedefs(const Btf& b, uint32_t id, 
   return skip_mods_and_typedefs(b.raw(), id, res_id);
 }
 
+/// btf_kind_core_compat: the same kind, or an enum and an enum64.
+inline bool kinds_core_compat(const struct btf_type* a, const struct btf_type* b) {
+  return btf_kind(a) == btf_kind(b) || (btf_is_any_enum(a) && btf_is_any_enum(b));
+}
+
 /// void (id 0, or no type at all).
 bool is_void(const struct btf_type* t);
 /// btf_type_is_scalar: INT, ENUM or ENUM64.

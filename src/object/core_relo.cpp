@@ -66,10 +66,7 @@ using btf::skip_mods_and_typedefs;
 
 bool essential_names_equal(const char* a, const char* b) { return btf::essential_name(a) == btf::essential_name(b); }
 
-// Same kind, an enum matching an enum64 (btf_kind_core_compat).
-bool kind_core_compat(const struct btf_type* a, const struct btf_type* b) {
-  return btf_kind(a) == btf_kind(b) || (btf_is_any_enum(a) && btf_is_any_enum(b));
-}
+using btf::kinds_core_compat;
 
 const char* enum_name(const struct btf* b, const struct btf_type* t, uint32_t i) {
   return btf__name_by_offset(b, btf_is_enum(t) ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off);
@@ -192,7 +189,7 @@ int fields_are_compat(const struct btf* lb, uint32_t lid, const struct btf* tb, 
     const struct btf_type* tt = skip_mods_and_typedefs(tb, tid, &tid);
     if (!lt || !tt) return -EINVAL;
     if (btf_is_composite(lt) && btf_is_composite(tt)) return 1;
-    if (!kind_core_compat(lt, tt)) return 0;
+    if (!kinds_core_compat(lt, tt)) return 0;
     switch (btf_kind(lt)) {
       case BTF_KIND_PTR:
       case BTF_KIND_FLOAT:
@@ -600,7 +597,7 @@ std::vector<std::pair<const struct btf*, uint32_t>> find_cands(const struct btf*
     const struct btf* base = btf__base_btf(tb);
     for (uint32_t i = base ? btf__type_cnt(base) : 1; i < btf__type_cnt(tb); i++) {
       const struct btf_type* t = btf__type_by_id(tb, i);
-      if (!kind_core_compat(t, lt)) continue;
+      if (!kinds_core_compat(t, lt)) continue;
       const char* tname = btf__name_by_offset(tb, t->name_off);
       if (str_is_empty(tname) || btf::essential_name(tname) != lessential) continue;
       cands.emplace_back(tb, i);
