@@ -44,12 +44,7 @@ Result<std::vector<uint8_t>> Runtime::host_btf_raw() {
 }
 
 Result<std::string> Runtime::module_btf_header(const std::string& name) {
-  std::shared_ptr<module::Module> mod;
-  {
-    std::lock_guard<std::mutex> lock(s_->module_load_mu);
-    for (const auto& lm : s_->loaded_modules)
-      if (lm.mod->name() == name) mod = lm.mod;
-  }
+  std::shared_ptr<module::Module> mod = s_->modules.find_loaded(name);
   if (!mod) return Error(-ENOENT, fmt::format("module '{}' is not loaded", name));
   std::string guard = "__" + name + "_BTF_H__";
   for (char& c : guard) c = std::isalnum(static_cast<unsigned char>(c)) ? std::toupper(c) : '_';

@@ -11,15 +11,11 @@ Error apply_core_relos(ProgramState& prog, const object::ProgramSpec& spec, cons
   if (spec.core_relos.empty()) return {};
   if (prog.insns.size() != spec.insns.size())
     return Error(-EINVAL, "CO-RE: the program's instructions are not the loader's any more");
-  RuntimeState& rt = *prog.rt;
+  const RuntimeState& rt = *prog.rt;
   // The module BTFs stay alive through these references while relocating,
   // even if a module unloads meanwhile.
   std::vector<std::shared_ptr<const btf::Btf>> keep{rt.host.btf};
-  {
-    std::lock_guard lk(rt.modules_mu);
-    for (const auto& m : rt.modules)
-      if (m && m->btf()) keep.push_back(m->btf());
-  }
+  for (auto& b : rt.modules.published_btfs()) keep.push_back(std::move(b));
   std::vector<const struct btf*> targets;
   for (const auto& b : keep)
     if (b) targets.push_back(b->raw());

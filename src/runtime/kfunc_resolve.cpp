@@ -97,7 +97,7 @@ Result<ProgramKfuncs> bind_program_kfuncs(const RuntimeState& rt, const ProgramS
     v.id = t.id;
     v.name = std::string(t.owner->btf->name(t.id));
     if (t.owner->is_module) {
-      auto m = rt.module_of(t.owner);
+      auto m = rt.modules.module_of(t.owner);
       if (!m) return Error(-ENXIO, fmt::format("kfunc '{}': module '{}' is gone", v.name, t.owner->name));
       if (!held[m.get()]) {
         auto ref = module::ModuleRef::get(m);

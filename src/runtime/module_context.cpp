@@ -76,10 +76,7 @@ Error ModuleContextImpl::publish() {
   rt_.kfuncs.add_owner(mod_->owner());
   for (const auto& [id, addr] : d_.funcs())
     if (Error e = rt_.kfuncs.set_address(mod_->owner(), id, addr)) return e;
-  {
-    std::lock_guard<std::mutex> lock(rt_.modules_mu);
-    rt_.modules.push_back(mod_);
-  }
+  rt_.modules.publish(mod_);
   return register_pending();
 }
 

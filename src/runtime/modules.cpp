@@ -35,8 +35,7 @@ std::string dl_error() {
 // Removes what a module registered and who can find it; its state is GOING.
 void unpublish(RuntimeState& rt, const std::shared_ptr<module::Module>& m) {
   rt.kfuncs.remove_owner(m->owner());  // its sets, destructors and addresses
-  std::lock_guard<std::mutex> lock(rt.modules_mu);
-  std::erase(rt.modules, m);
+  rt.modules.unpublish(m);
 }
 
 // After a grace period no reader that found the module before it was
@@ -113,7 +112,7 @@ Result<Opened> open_module(const std::string& path) {
 
 // Runs the module's init; on success it is LIVE. On failure everything it
 // registered is gone and its code unmapped.
-Result<RuntimeState::LoadedModule> load_module(RuntimeState& rt, const std::string& name, const std::string& path) {
+Result<ModuleRegistry::Loaded> load_module(RuntimeState& rt, const std::string& name, const std::string& path) {
   auto opened = open_module(path);
   if (!opened.ok()) return opened.error();
   auto mod = std::make_shared<module::Module>(name, nullptr);
@@ -142,12 +141,12 @@ Result<RuntimeState::LoadedModule> load_module(RuntimeState& rt, const std::stri
     return Error(rc < 0 ? rc : -EINVAL, fmt::format("module {}: init failed ({}): {}", name, rc, why));
   }
   mod->set_live();
-  return RuntimeState::LoadedModule{mod, opened->handle, opened->exit, path};
+  return ModuleRegistry::Loaded{mod, opened->handle, opened->exit, path};
 }
 
 // A module that went GOING: its exit, then nothing can find it, then (after a
 // grace period) its code goes, whether or not exit threw.
-Error tear_down(RuntimeState& rt, const RuntimeState::LoadedModule& lm) {
+Error tear_down(RuntimeState& rt, const ModuleRegistry::Loaded& lm) {
   Error exited = run_exit(lm.exit, lm.mod->name());
   unpublish(rt, lm.mod);
   unmap(lm.handle);
@@ -157,10 +156,7 @@ Error tear_down(RuntimeState& rt, const RuntimeState::LoadedModule& lm) {
 }  // namespace
 
 RuntimeState::~RuntimeState() {
-  std::lock_guard<std::mutex> lock(module_load_mu);
-  while (!loaded_modules.empty()) {
-    LoadedModule lm = std::move(loaded_modules.back());
-    loaded_modules.pop_back();
+  for (const ModuleRegistry::Loaded& lm : modules.take_all()) {
     // A module still referenced (a handle outlived its Runtime) keeps its
     // code mapped: unmapping it could pull code from under a running program.
     if (lm.mod->begin_unload()) continue;
@@ -174,55 +170,27 @@ Result<std::string> Modules::load(const std::string& path) {
   detail::RuntimeState& rt = *s_;
   const std::string name = detail::module_name(path);
   if (Error e = rt.seal_host(fmt::format("module '{}' was loaded", name))) return e;
-  // The name is reserved while init runs; module_load_mu is not held then, so
-  // an init that takes long does not block other modules' loads and unloads.
-  {
-    std::lock_guard<std::mutex> lock(rt.module_load_mu);
-    for (const auto& lm : rt.loaded_modules)
-      if (lm.mod->name() == name)
-        return Error(-EEXIST, fmt::format("module {}: a module named '{}' is already loaded (from {})", path, name,
-                                          lm.path));
-    if (!rt.coming_modules.insert(name).second)
-      return Error(-EEXIST, fmt::format("module {}: a module named '{}' is being loaded", path, name));
-  }
+  if (Error e = rt.modules.reserve(name, path)) return e;
   auto loaded = detail::load_module(rt, name, path);
-  std::lock_guard<std::mutex> lock(rt.module_load_mu);
-  rt.coming_modules.erase(name);
-  if (!loaded.ok()) return loaded.error();
-  rt.loaded_modules.push_back(std::move(*loaded));
+  if (!loaded.ok()) {
+    rt.modules.end_reservation(name, std::nullopt);
+    return loaded.error();
+  }
+  rt.modules.end_reservation(name, std::move(*loaded));
   return name;
 }
 
 Error Modules::unload(const std::string& name) {
   detail::RuntimeState& rt = *s_;
-  detail::RuntimeState::LoadedModule lm;
-  {
-    std::lock_guard<std::mutex> lock(rt.module_load_mu);
-    auto it = std::find_if(rt.loaded_modules.begin(), rt.loaded_modules.end(),
-                           [&](const auto& m) { return m.mod->name() == name; });
-    if (it == rt.loaded_modules.end()) {
-      if (rt.coming_modules.count(name))
-        return Error(-EBUSY, fmt::format("module '{}' is still initialising (COMING)", name));
-      return Error(-ENOENT, fmt::format("module '{}' is not loaded", name));
-    }
-    if (Error e = it->mod->begin_unload()) return e;
-    lm = std::move(*it);
-    rt.loaded_modules.erase(it);
-  }
-  return detail::tear_down(rt, lm);
+  auto lm = rt.modules.take_for_unload(name);
+  if (!lm.ok()) return lm.error();
+  return detail::tear_down(rt, *lm);
 }
 
-std::vector<std::string> Modules::names() const {
-  std::lock_guard<std::mutex> lock(s_->module_load_mu);
-  std::vector<std::string> out;
-  for (const auto& lm : s_->loaded_modules) out.push_back(lm.mod->name());
-  return out;
-}
+std::vector<std::string> Modules::names() const { return s_->modules.names(); }
 
 Result<std::vector<uint8_t>> Modules::btf_raw(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(s_->module_load_mu);
-  for (const auto& lm : s_->loaded_modules)
-    if (lm.mod->name() == name) return lm.mod->btf()->raw_data();
+  if (auto mod = s_->modules.find_loaded(name)) return mod->btf()->raw_data();
   return Error(-ENOENT, fmt::format("module '{}' is not loaded", name));
 }
 

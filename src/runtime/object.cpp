@@ -22,7 +22,7 @@ Result<LoadedMap> create_object_map(RuntimeState& rt, const object::MapDef& def)
   if (!created.ok()) return std::move(created).error();
   LoadedMap lm;
   lm.map = std::move(created.value());
-  lm.id = next_map_id();
+  lm.id = IdRegistry::alloc_map_id();
   lm.section = def.is_global_data ? def.data_section : std::string();
 
   if (def.is_global_data && !def.initial_value.empty()) {
@@ -39,7 +39,7 @@ Result<LoadedMap> create_object_map(RuntimeState& rt, const object::MapDef& def)
   if (def.read_only) lm.map->freeze();
   if (auto* pa = dynamic_cast<maps::ProgArray*>(lm.map.get())) {
     RuntimeState* rtp = &rt;  // the Runtime outlives its maps (hostbpf.h)
-    pa->set_resolver([rtp](uint32_t id) { return rtp->find_prog(id); });
+    pa->set_resolver([rtp](uint32_t id) { return rtp->ids.find_prog(id); });
   }
   return lm;
 }
@@ -227,7 +227,7 @@ Error Object::load(const LoadOptions& opts) {
 
   for (size_t i = 0; i < progs.size(); i++) {
     *st.programs[i] = std::move(*progs[i]);
-    if (st.programs[i]->exe) st.rt->register_prog(st.programs[i]->id, st.programs[i]->exe);
+    if (st.programs[i]->exe) st.rt->ids.add_prog(st.programs[i]->id, st.programs[i]->exe);
   }
   st.maps = std::move(maps);
   st.loaded = true;

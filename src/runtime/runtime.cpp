@@ -3,9 +3,6 @@
 
 #include <cstring>
 
-#include <cstdio>
-#include <iterator>
-
 #include "base/cpu.h"
 #include "base/file.h"
 #include "base/rcu.h"
@@ -17,15 +14,6 @@
 
 namespace hostbpf {
 namespace detail {
-
-void TraceToHost::write(std::string_view line) {
-  if (fn_) {
-    fn_(line);
-    return;
-  }
-  std::lock_guard<std::mutex> lock(stderr_mu_);
-  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-}
 
 namespace {
 
@@ -51,7 +39,7 @@ Result<std::shared_ptr<btf::Btf>> initial_host_btf(const RuntimeOptions& o) {
 RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.trace) {
   env.trace = &trace;
   auto initial = initial_host_btf(opts);
-  if (!initial.ok()) host_error = initial.error();
+  Error build_error = initial.ok() ? Error() : initial.error();
   std::shared_ptr<btf::Btf> btf = initial.ok() ? *initial : btf::Btf::empty();
   // The host BTF holds at least what programs expect from vmlinux.h. It stays
   // this one object, completed in place by the host's registrations until
@@ -59,57 +47,14 @@ RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.tr
   btf::BtfBuilder b(btf);
   prog_types::add_host_types(b);
   kfunc::add_cpumask_types(b);
-  if (b.error() && !host_error) host_error = Error(b.error()).context("host BTF: standard types");
+  if (b.error() && !build_error) build_error = Error(b.error()).context("host BTF: standard types");
   host = {"vmlinux", btf, false};
   kfuncs.add_owner(&host);
-  host_registrar = std::make_unique<HostRegistrar>(*this, btf);
+  host_registrar = std::make_unique<HostRegistrar>(kfuncs, host, btf, std::move(build_error));
   // The built-in kfunc library goes in the way any host's does.
-  if (Error e = kfunc::register_cpumask_kfuncs(*host_registrar); e && !host_error)
-    host_error = Error(e).context("host BTF: bpf_cpumask kfuncs");
+  if (Error e = kfunc::register_cpumask_kfuncs(*host_registrar))
+    host_registrar->record_build_error(Error(e).context("host BTF: bpf_cpumask kfuncs"));
 }
-
-Error RuntimeState::seal_host(const std::string& why) {
-  std::lock_guard<std::mutex> lock(host_mu);
-  if (!host_registrar->describer().sealed()) {
-    Error e = host_registrar->describer().seal(why);
-    if (e && !host_error) host_error = e;
-  }
-  return host_error;
-}
-
-std::shared_ptr<module::Module> RuntimeState::module_of(const module::BtfOwner* owner) const {
-  std::lock_guard<std::mutex> lock(modules_mu);
-  for (const auto& m : modules)
-    if (m->owner() == owner) return m;
-  return nullptr;
-}
-
-std::shared_ptr<maps::TailCallTarget> RuntimeState::find_prog(uint32_t id) {
-  std::lock_guard<std::mutex> lock(progs_mu);
-  auto it = progs_by_id.find(id);
-  if (it == progs_by_id.end()) return nullptr;
-  return it->second.lock();
-}
-
-void RuntimeState::register_prog(uint32_t id, const std::shared_ptr<exec::Executable>& exe) {
-  std::lock_guard<std::mutex> lock(progs_mu);
-  // Drop entries of programs that are gone, so the table does not grow forever.
-  for (auto it = progs_by_id.begin(); it != progs_by_id.end();) {
-    it = it->second.expired() ? progs_by_id.erase(it) : std::next(it);
-  }
-  progs_by_id[id] = exe;
-}
-
-uint32_t next_prog_id() {
-  static std::atomic<uint32_t> id{0};
-  return ++id;
-}
-
-uint32_t next_map_id() {
-  static std::atomic<uint32_t> id{0};
-  return ++id;
-}
-
 
 }  // namespace detail
 
@@ -131,7 +76,7 @@ Runtime::~Runtime() = default;
 
 Registrar& Runtime::host() { return *s_->host_registrar; }
 
-const Error& Runtime::error() const { return s_->host_error; }
+const Error& Runtime::error() const { return s_->host_registrar->build_error(); }
 
 Result<Object> Runtime::open(const std::string& path) {
   if (Error e = s_->seal_host(fmt::format("object {} was opened", path))) return e;
@@ -168,7 +113,7 @@ Result<Object> Runtime::open_memory(std::span<const uint8_t> elf, const std::str
     p->name = ps.name;
     p->section = ps.section;
     p->prog_type = ps.prog_type;
-    p->id = detail::next_prog_id();
+    p->id = detail::IdRegistry::alloc_prog_id();
     p->insns = ps.insns;
     p->line_info = ps.line_info;
     p->func_info = ps.func_info;
@@ -190,7 +135,7 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
     return Error(-EINVAL, fmt::format("prog '{}': {} is not a program type", opts.name,
                                       static_cast<uint32_t>(opts.type)));
   p->prog_type = opts.type;
-  p->id = detail::next_prog_id();
+  p->id = detail::IdRegistry::alloc_prog_id();
   const auto* first = reinterpret_cast<const isa::Insn*>(insns.data());
   p->insns.assign(first, first + insns.size());
 
@@ -211,7 +156,7 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
   lopts.log_level = opts.log_level;
   lopts.unsafe_skip_verification = opts.unsafe_skip_verification;
   if (Error err = detail::load_program(*p, {}, popts, lopts)) return err.context(fmt::format("prog '{}'", opts.name));
-  s_->register_prog(p->id, p->exe);
+  s_->ids.add_prog(p->id, p->exe);
   return detail::Access::program(std::move(p));
 }
 

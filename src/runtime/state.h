@@ -1,14 +1,9 @@
 // What the public handles (Runtime, Object, Program, Map) point at.
 #pragma once
 
-#include <atomic>
-#include <map>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "exec/executable.h"
@@ -19,77 +14,42 @@
 #include "runtime/access.h"
 #include "maps/map.h"
 #include "object/object_spec.h"
-#include "runtime/kfunc_resolve.h"
 #include "runtime/host_registrar.h"
+#include "runtime/id_registry.h"
+#include "runtime/kfunc_resolve.h"
+#include "runtime/module_registry.h"
+#include "runtime/trace_output.h"
 
 namespace hostbpf::detail {
 
-/// bpf_trace_printk lines go to the host's callback, or to stderr.
-class TraceToHost final : public exec::TraceSink {
- public:
-  explicit TraceToHost(std::function<void(std::string_view)> fn) : fn_(std::move(fn)) {}
-  void write(std::string_view line) override;
-
- private:
-  std::function<void(std::string_view)> fn_;
-  std::mutex stderr_mu_;
-};
-
+/// A runtime: its options and the registries it is made of, each owning its
+/// lock and offering an API (no file reaches into another's internals).
 struct RuntimeState {
   explicit RuntimeState(RuntimeOptions o);
   /// Unloads the modules still loaded (newest first).
   ~RuntimeState();
 
   RuntimeOptions opts;
-  TraceToHost trace;
-  exec::RunEnv env;
-
-  /// Loaded programs by id, for prog-array updates from the host (ids stand in
-  /// for the kernel's prog fds).
-  std::mutex progs_mu;
-  std::unordered_map<uint32_t, std::weak_ptr<exec::Executable>> progs_by_id;
-  std::shared_ptr<maps::TailCallTarget> find_prog(uint32_t id);
-  void register_prog(uint32_t id, const std::shared_ptr<exec::Executable>& exe);
+  TraceOutput trace;
+  exec::RunEnv env;  // what this runtime's programs reach: its trace output
 
   /// The host's BTF (vmlinux's counterpart): owner "vmlinux", is_module false.
   /// Every module's split BTF sits on top of host.btf.
   module::BtfOwner host;
   /// Every owner's kfunc sets, destructors and function addresses (the host's first).
   kfunc::KfuncRegistry kfuncs;
-
-  /// The module whose BTF `owner` is; nullptr for the host (which is never
-  /// referenced or unloaded).
-  std::shared_ptr<module::Module> module_of(const module::BtfOwner* owner) const;
-
-  /// The host's Registrar (Runtime::kfuncs()), describing into host.btf in
-  /// place until seal_host(). host_mu serializes it with sealing.
-  std::mutex host_mu;
+  /// The host's Registrar (Runtime::host()), describing into host.btf in
+  /// place until sealed.
   std::unique_ptr<HostRegistrar> host_registrar;
-  /// Building the host BTF from RuntimeOptions failed: every call reports it.
-  Error host_error;
+  /// Provider modules, published and loaded.
+  ModuleRegistry modules;
+  /// This runtime's programs by id.
+  IdRegistry ids;
+
   /// Seals the host BTF (the first object open, raw load or module load;
-  /// `why` names it in later -EBUSY errors). Returns host_error.
-  Error seal_host(const std::string& why);
-
-  /// Modules loaded from shared objects, in load order (module_load_mu
-  /// serializes loading and unloading).
-  struct LoadedModule {
-    std::shared_ptr<module::Module> mod;
-    void* handle = nullptr;     // dlopen()
-    void (*exit)() = nullptr;   // hostbpf_module_exit, if any
-    std::string path;
-  };
-  std::mutex module_load_mu;
-  std::vector<LoadedModule> loaded_modules;
-  std::set<std::string> coming_modules;  // names whose init is running
-
-  mutable std::mutex modules_mu;
-  std::vector<std::shared_ptr<module::Module>> modules;  // loaded, in load order
+  /// `why` names it in later -EBUSY errors). Returns the host's error.
+  Error seal_host(const std::string& why) { return host_registrar->seal(why); }
 };
-
-/// Process-wide ids, like the kernel's prog and map ids.
-uint32_t next_prog_id();
-uint32_t next_map_id();
 
 struct ProgramState {
   std::shared_ptr<RuntimeState> rt;

@@ -36,10 +36,7 @@ bool mapped(const char* path) {
 }
 
 std::shared_ptr<module::Module> find_module(Runtime& rt, const std::string& name) {
-  std::lock_guard<std::mutex> lock(detail::Access::state(rt)->modules_mu);
-  for (const auto& m : detail::Access::state(rt)->modules)
-    if (m->name() == name) return m;
-  return nullptr;
+  return detail::Access::state(rt)->modules.find_published(name);
 }
 
 TEST(ModuleLoad, TestmodPublishesKfuncsFlagsAddressesAndDtor) {

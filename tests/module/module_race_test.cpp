@@ -20,10 +20,7 @@ namespace hostbpf {
 namespace {
 
 std::shared_ptr<module::Module> published(Runtime& rt, const std::string& name) {
-  std::lock_guard<std::mutex> lock(detail::Access::state(rt)->modules_mu);
-  for (const auto& m : detail::Access::state(rt)->modules)
-    if (m->name() == name) return m;
-  return nullptr;
+  return detail::Access::state(rt)->modules.find_published(name);
 }
 
 // A FIFO the gated module's init blocks on until open() writes to it.

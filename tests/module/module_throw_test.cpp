@@ -19,12 +19,7 @@ bool mapped(const char* path) {
 }
 
 bool registered(Runtime& rt, const std::string& name) {
-  {
-    std::lock_guard<std::mutex> lock(detail::Access::state(rt)->modules_mu);
-    for (const auto& m : detail::Access::state(rt)->modules)
-      if (m->name() == name) return true;
-  }
-  return false;
+  return detail::Access::state(rt)->modules.find_published(name) != nullptr;
 }
 
 TEST(ModuleThrow, InitThrowingFailsTheLoadWithTheMessageAndLeavesNothing) {

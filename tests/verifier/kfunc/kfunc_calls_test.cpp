@@ -326,8 +326,8 @@ TEST_F(KfuncModule, ProgramHoldsItsModule) {
   }
   EXPECT_EQ(m->refs(), 0u);
   EXPECT_FALSE(m->begin_unload());
-  std::lock_guard<std::mutex> lock(detail::Access::state(rt_)->modules_mu);
   detail::Access::state(rt_)->kfuncs.remove_owner(m->owner());
+  detail::Access::state(rt_)->modules.unpublish(m);
 }
 
 }  // namespace

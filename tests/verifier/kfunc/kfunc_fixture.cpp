@@ -122,8 +122,7 @@ std::shared_ptr<module::Module> add_test_module(Runtime& rt) {
   set.set.push_back({fn, 0});
   EXPECT_FALSE(st.kfuncs.register_kfunc_id_set(m->owner(), ProgType::Syscall, set));
   EXPECT_FALSE(st.kfuncs.set_address(m->owner(), fn, reinterpret_cast<const void*>(&test_mod_twice)));
-  std::lock_guard<std::mutex> lock(st.modules_mu);
-  st.modules.push_back(m);
+  st.modules.publish(m);
   return m;
 }
 
