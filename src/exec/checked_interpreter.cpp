@@ -11,11 +11,11 @@
 #include <unordered_map>
 
 #include "exec/executable.h"
-#include "exec/helper_internal.h"
-#include "exec/helpers.h"
+#include "base/nofault.h"
+#include "helpers/helper.h"
 #include "isa/opcode_table.h"
 #include "maps/ringbuf.h"
-#include "verifier/helper_protos.h"
+#include "helpers/helper.h"
 #include "base/strprintf.h"
 
 namespace hostbpf::exec {
@@ -124,7 +124,7 @@ class Run;
 
 /// What LDDW BPF_PSEUDO_FUNC loads: bpf_loop (the real helper) calls back into
 /// the checked interpreter through it.
-struct CheckedCallback : Callback {
+struct CheckedCallback : helpers::Callback {
   Run* run = nullptr;
   int32_t start = 0;
   Taint ctx_taint;  // R3 of the bpf_loop call running it (R2 of each iteration)
@@ -419,7 +419,7 @@ class Run {
   bool do_lddw(int32_t pc, const Insn* in, Regs& r);
   bool do_helper(int32_t pc, const Insn& in, Regs& r);
   bool do_kfunc(int32_t pc, const Insn& in, Regs& r);
-  bool check_helper_args(int32_t pc, const verifier::HelperProto& p, Regs& r, maps::Map** map);
+  bool check_helper_args(int32_t pc, const helpers::HelperProto& p, Regs& r, maps::Map** map);
   bool write_reg(int32_t pc, Regs& r, int regno, uint64_t v, Taint t) {
     if (regno == isa::kFramePointer)
       return violation(ViolationKind::FramePointerWrite, pc, "R10 is read only");
@@ -433,14 +433,14 @@ class Run {
     auto it = callbacks_.find(start);
     if (it != callbacks_.end()) return it->second.get();
     auto cb = std::make_unique<CheckedCallback>();
-    cb->invoke = [](const Callback* self, uint64_t r1, uint64_t r2, uint64_t, uint64_t, uint64_t) -> uint64_t {
+    cb->invoke = [](const helpers::Callback* self, uint64_t r1, uint64_t r2, uint64_t, uint64_t, uint64_t) -> uint64_t {
       auto* c = const_cast<CheckedCallback*>(static_cast<const CheckedCallback*>(self));
       return c->run->invoke_callback(c, r1, r2);
     };
     cb->run = this;
     cb->start = start;
     CheckedCallback* raw = cb.get();
-    callback_addrs_.emplace(reinterpret_cast<uint64_t>(static_cast<Callback*>(raw)), raw);
+    callback_addrs_.emplace(reinterpret_cast<uint64_t>(static_cast<helpers::Callback*>(raw)), raw);
     callbacks_.emplace(start, std::move(cb));
     return raw;
   }
@@ -756,7 +756,7 @@ bool Run::do_load(int32_t pc, const Insn& in, Regs& r) {
   if (reg->info.kind == RegionKind::Host) {
     // Unsized host memory: read it fault-safely and keep the host provenance
     // (a pointer member gives another host pointer).
-    if (!read_nofault(&v, reinterpret_cast<const void*>(addr), size)) v = 0;
+    if (!base::read_nofault(&v, reinterpret_cast<const void*>(addr), size)) v = 0;
     if (BPF_MODE(in.code) == BPF_MEMSX) v = size == 1 ? sext(static_cast<int8_t>(v)) : size == 2 ? sext(static_cast<int16_t>(v))
                                             : size == 4 ? sext(static_cast<int32_t>(v)) : v;
     return write_reg(pc, r, in.dst_reg, v, Taint{host_region(), false});
@@ -893,7 +893,7 @@ bool Run::do_lddw(int32_t pc, const Insn* in, Regs& r) {
       const int64_t target = int64_t{pc} + 1 + in->imm;
       if (!valid_target(target)) return violation(ViolationKind::BadControlFlow, pc, "callback target out of range");
       CheckedCallback* cb = callback_for(static_cast<int32_t>(target));
-      v = reinterpret_cast<uint64_t>(static_cast<Callback*>(cb));
+      v = reinterpret_cast<uint64_t>(static_cast<helpers::Callback*>(cb));
       t = Taint{object_region(v, base::strprintf("callback at insn %lld", static_cast<long long>(target))), false};
       break;
     }
@@ -905,8 +905,8 @@ bool Run::do_lddw(int32_t pc, const Insn* in, Regs& r) {
   return write_reg(pc, r, in->dst_reg, v, t);
 }
 
-bool Run::check_helper_args(int32_t pc, const verifier::HelperProto& p, Regs& r, maps::Map** map) {
-  using verifier::ArgType;
+bool Run::check_helper_args(int32_t pc, const helpers::HelperProto& p, Regs& r, maps::Map** map) {
+  using helpers::ArgType;
   for (int i = 0; i < 5; i++) {
     const int regno = i + 1;
     const ArgType type = p.args[i];
@@ -1004,10 +1004,10 @@ bool Run::check_helper_args(int32_t pc, const verifier::HelperProto& p, Regs& r,
 
 bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
   const int32_t id = in.imm;
-  const verifier::HelperProto* p = verifier::find_helper_proto(id);
-  const Helper* h = find_helper(id);
+  const helpers::HelperProto* p = helpers::find_helper(id);
+  const helpers::HelperProto* h = helpers::find_helper(id);
   if (!p || !h) return violation(ViolationKind::HelperArg, pc, base::strprintf("unknown helper #%d", id));
-  if (!h->fn) {
+  if (!h->func) {
     res_.unsupported = base::strprintf("helper %s", p->name);
     stop(CheckedResult::Status::Unsupported);
     return false;
@@ -1026,7 +1026,7 @@ bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
   uint64_t ringbuf_sample = 0;
   if (id == BPF_FUNC_ringbuf_submit || id == BPF_FUNC_ringbuf_discard) ringbuf_sample = r.v[1];
 
-  const uint64_t r0 = h->fn(r.v[1], r.v[2], r.v[3], r.v[4], r.v[5]);
+  const uint64_t r0 = h->func(r.v[1], r.v[2], r.v[3], r.v[4], r.v[5]);
 
   if (cb) cb->ctx_taint = saved_ctx;
   if (stopped_) return false;  // a violation inside a callback
@@ -1035,15 +1035,15 @@ bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
   r.t[0] = nondeterministic_helper(id) ? kNondet : kPlain;
   r.init[0] = true;
   switch (p->ret) {
-    case verifier::RetType::Integer:
+    case helpers::RetType::Integer:
       break;
-    case verifier::RetType::Void:
+    case helpers::RetType::Void:
       r.init[0] = false;
       break;
-    case verifier::RetType::MapValueOrNull:
+    case helpers::RetType::MapValueOrNull:
       if (r0) r.t[0] = Taint{map_value_region(map, r0, RegionKind::MapValue), false};
       break;
-    case verifier::RetType::RingbufMemOrNull:
+    case helpers::RetType::RingbufMemOrNull:
       if (r0) {
         const uint32_t a = add_region(RegionKind::Ringbuf, r0, reserve_size, true,
                                       "ringbuf '" + map->spec().name + "' record", kShadowUninit);

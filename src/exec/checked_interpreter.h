@@ -17,7 +17,7 @@
 // pointer types do. An access must stay inside the region of the pointer it is
 // made through, so an overflow from one array element into its live neighbour
 // is still caught. Helper arguments are checked against the helper's prototype
-// (verifier/helper_protos.h): memory+size pairs, map keys and values, maps,
+// (helpers/helper.h): memory+size pairs, map keys and values, maps,
 // ring buffer records, callbacks, the ctx.
 //
 // The same provenance tells when a run's outcome depends on addresses (a
@@ -27,7 +27,7 @@
 // of the inputs, so the result can serve as an oracle for the fast
 // interpreter and the JIT on an identical world.
 //
-// The checked interpreter calls the real helpers (exec/helpers.h) on the real
+// The checked interpreter calls the real helpers (helpers/helper.h) on the real
 // maps (src/maps); bpf_loop callbacks run back in the checked interpreter.
 // Like any run it must happen inside an RCU read-side section with an
 // EnvScope installed. Tail calls end the run as Unsupported.
@@ -121,7 +121,7 @@ struct CheckedOptions {
   struct KfuncBinding {
     int32_t btf_id;
     int16_t btf_fd_idx;
-    HelperFn fn;
+    helpers::HelperFn fn;
     int8_t ret_ext = 0;
   };
   std::vector<KfuncBinding> kfuncs;

@@ -11,7 +11,7 @@
 
 #include "hostbpf/error.h"
 #include "exec/fixup.h"
-#include "exec/run_env.h"
+#include "helpers/run_env.h"
 #include "isa/insn.h"
 #include "maps/prog_array.h"
 
@@ -28,12 +28,6 @@
 #endif
 
 namespace hostbpf::exec {
-
-/// A BPF subprogram as a value: what `LDDW rX, BPF_PSEUDO_FUNC` loads and what
-/// callback-taking helpers (bpf_loop) call. Created by the executor.
-struct Callback {
-  uint64_t (*invoke)(const Callback* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
-};
 
 /// Terminates the running program from inside a helper: the program returns
 /// `r0` as soon as the helper returns (used by the conformance suite's "unwind"

@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "exec/helpers.h"
-#include "exec/run_env.h"
+#include "helpers/helper.h"
+#include "helpers/run_env.h"
 #include "hostbpf/error.h"
 #include "isa/insn.h"
 #include "maps/map.h"
@@ -46,12 +46,12 @@ struct ExecOptions {
   std::string name;      // for error messages
   /// What helpers reach during this program's runs (its runtime's trace sink);
   /// must outlive the program. nullptr: runs keep the caller's (an EnvScope).
-  const RunEnv* env = nullptr;
+  const helpers::RunEnv* env = nullptr;
   /// Helper implementations by id that replace the kernel helper of that id
   /// (the conformance plugin's uBPF helpers); also what `callx` may call.
   struct HelperOverride {
     int32_t id;
-    HelperFn fn;
+    helpers::HelperFn fn;
   };
   std::vector<HelperOverride> helper_overrides;
   bool allow_callx = false;  // `callx rN`: call the helper whose id is in rN
@@ -70,7 +70,7 @@ struct CallTarget {
   /// signed (the C ABI leaves the upper bits unspecified); 0 for 64-bit,
   /// pointer and void returns.
   int8_t ret_ext = 0;
-  HelperFn fn = nullptr;
+  helpers::HelperFn fn = nullptr;
   /// Helper bpf_map_lookup_elem: the map every verified path passes (the
   /// kernel's map_gen_lookup binds such a site to the map's own lookup); an
   /// executor may call its lookup directly or inline it.

@@ -1,6 +1,6 @@
 // Calls: each call instruction's target, decided once for every executor.
 //  - helpers by id: the caller's override, else hostbpf's implementation
-//    (exec/helpers.h); bpf_tail_call is the executor's own;
+//    (helpers/helper.h); bpf_tail_call is the executor's own;
 //  - bpf_map_lookup_elem at a site every verified path reaches with one map
 //    (InsnFacts::map): bound to that map (the kernel's map_gen_lookup);
 //  - kfunc calls, named by ksym index in the loader's form: rewritten to the
@@ -21,12 +21,12 @@ Error helper_call(PreparedProgram& p, const FixupInput& in, size_t i) {
   for (const auto& o : in.exec.helper_overrides)
     if (o.id == insn.imm) return c = {CallTarget::Kind::Helper, 0, o.fn, nullptr}, Error{};
   if (insn.imm == BPF_FUNC_tail_call) return c.kind = CallTarget::Kind::TailCall, Error{};
-  const Helper* h = find_helper(insn.imm);
+  const helpers::HelperProto* h = helpers::find_helper(insn.imm);
   if (!h) return insn_error(in, i, -EINVAL, fmt::format("invalid func unknown#{}", insn.imm));
-  if (!h->fn)
+  if (!h->func)
     return insn_error(in, i, -EINVAL,
-                      fmt::format("helper {}#{} has no implementation to call", helper_name(insn.imm), insn.imm));
-  c = {CallTarget::Kind::Helper, 0, h->fn, nullptr};
+                      fmt::format("helper {}#{} has no implementation to call", helpers::helper_name(insn.imm), insn.imm));
+  c = {CallTarget::Kind::Helper, 0, h->func, nullptr};
   if (insn.imm == BPF_FUNC_map_lookup_elem && !in.facts.empty()) {
     const int32_t m = in.facts[i].map;
     if (m >= 0 && static_cast<size_t>(m) < in.maps.size()) c.map = in.maps[m];
@@ -75,7 +75,7 @@ Error calls(PreparedProgram& p, const FixupInput& in) {
     }
     insn.imm = static_cast<int32_t>(k->id);
     insn.off = btf_index(k->owner);
-    p.calls[i] = {CallTarget::Kind::Kfunc, k->ret_ext, reinterpret_cast<HelperFn>(const_cast<void*>(k->addr)), nullptr};
+    p.calls[i] = {CallTarget::Kind::Kfunc, k->ret_ext, reinterpret_cast<helpers::HelperFn>(const_cast<void*>(k->addr)), nullptr};
   }
   return {};
 }

@@ -14,16 +14,16 @@
 namespace hostbpf::exec {
 namespace interp {
 
-HelperFn resolve_helper(int32_t id, const std::vector<ExecOptions::HelperOverride>& overrides) {
+helpers::HelperFn resolve_helper(int32_t id, const std::vector<ExecOptions::HelperOverride>& overrides) {
   for (const auto& o : overrides)
     if (o.id == id) return o.fn;
-  const Helper* h = find_helper(id);
-  return h ? h->fn : nullptr;
+  const helpers::HelperProto* h = helpers::find_helper(id);
+  return h ? h->func : nullptr;
 }
 
 namespace {
 
-uint64_t invoke_callback(const Callback* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5) {
+uint64_t invoke_callback(const helpers::Callback* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5) {
   return interp_entry(static_cast<const InterpCallback*>(self)->prog.get(), r1, r2, r3, r4, r5);
 }
 
@@ -285,7 +285,7 @@ class Decoder {
       if (target < 0 || target >= static_cast<int64_t>(insns_.size()))
         return fail(i, base::strprintf("callback target %lld is out of range", static_cast<long long>(target)));
       code_.callbacks.push_back(std::make_unique<InterpCallback>(&code_, &code_.insns[target], opts_));
-      value = reinterpret_cast<uint64_t>(static_cast<const Callback*>(code_.callbacks.back().get()));
+      value = reinterpret_cast<uint64_t>(static_cast<const helpers::Callback*>(code_.callbacks.back().get()));
     }
     // Map references (BPF_PSEUDO_MAP_FD / _VALUE) arrive resolved to addresses.
     code_.insns[i + 1].u64 = value;
@@ -302,7 +302,7 @@ class Decoder {
 }  // namespace
 
 InterpCallback::InterpCallback(const Code* code, const DInsn* start, const ExecOptions& opts)
-    : Callback{&invoke_callback},
+    : helpers::Callback{&invoke_callback},
       prog(std::make_unique<InterpProgram>(nullptr, code, start, opts)) {}
 
 }  // namespace interp

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "exec/executable.h"
-#include "exec/helpers.h"
+#include "helpers/helper.h"
 #include "maps/array_map.h"
 
 namespace hostbpf::exec::interp {
@@ -93,7 +93,7 @@ struct DInsn {
       int16_t off;  // memory offset, or jump offset relative to the next insn
       int32_t imm;  // immediate (shift counts pre-masked), or gotol/call offset
     } f;
-    HelperFn fn;    // CALL_HELPER: the resolved helper or kfunc
+    helpers::HelperFn fn;    // CALL_HELPER: the resolved helper or kfunc
     maps::Map::LookupFn lookup;    // MAP_LOOKUP: the bound map's lookup (the map is in r1)
     const maps::ArrayMap* array;   // ARRAY_LOOKUP: the bound map, whose lookup is inlined
     uint64_t u64;   // the slot after an LDDW: its 64-bit immediate
@@ -106,7 +106,7 @@ struct Code;
 
 /// What LDDW BPF_PSEUDO_FUNC loads: runs the subprogram in a fresh interpreter
 /// activation (own stack and call frames) and returns its r0.
-struct InterpCallback : Callback {
+struct InterpCallback : helpers::Callback {
   InterpCallback(const Code* code, const DInsn* start, const ExecOptions& opts);
   std::unique_ptr<InterpProgram> prog;  // the subprogram viewed as a program entered at `start`
 };
@@ -135,17 +135,17 @@ class InterpProgram final : public Executable {
 
   const Code* code() const { return code_; }
   const DInsn* start() const { return start_; }
-  const RunEnv* env() const { return env_; }
+  const helpers::RunEnv* env() const { return env_; }
 
  private:
   const Code* code_;
   const DInsn* start_;
-  const RunEnv* env_;
+  const helpers::RunEnv* env_;
   std::shared_ptr<const Code> owner_;  // null for callback views (the Code owns them)
 };
 
 /// Looks a helper up the way a prepared program does: overrides first, then the
 /// kernel table. nullptr when the id names nothing callable.
-HelperFn resolve_helper(int32_t id, const std::vector<ExecOptions::HelperOverride>& overrides);
+helpers::HelperFn resolve_helper(int32_t id, const std::vector<ExecOptions::HelperOverride>& overrides);
 
 }  // namespace hostbpf::exec::interp

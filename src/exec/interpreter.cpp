@@ -14,7 +14,7 @@
 
 #include "base/cpu.h"
 #include "base/rcu.h"
-#include "exec/helper_internal.h"
+#include "base/nofault.h"
 #include "exec/interp_program.h"
 #include "maps/prog_array.h"
 
@@ -65,7 +65,7 @@ inline T load(uint64_t addr) {
 template <class T>
 inline T probe_load(uint64_t addr) {
   T v{};
-  if (!read_nofault(&v, reinterpret_cast<const void*>(addr), sizeof v)) v = T{};
+  if (!base::read_nofault(&v, reinterpret_cast<const void*>(addr), sizeof v)) v = T{};
   return v;
 }
 template <class T>
@@ -93,7 +93,7 @@ uint64_t interp_entry(const void* self, uint64_t r1, uint64_t r2, uint64_t r3, u
   // environment, held until any return below.
   if (__builtin_expect(current_cpu() == kNoCpu, 0)) return static_cast<uint64_t>(-EBUSY);
   rcu::ReadLock rcu_section;
-  EnvScope env_scope(prog->env());
+  helpers::EnvScope env_scope(prog->env());
   const DInsn* pc = prog->start();
   // All frames' stacks live here, on the native stack: nothing is allocated or
   // cleared per run. Frame k's r10 is the top of its 512-byte slice.
@@ -346,7 +346,7 @@ L_LDDW_MAP_LOOKUP: DST = pc[1].u64; pc += 2; goto L_MAP_LOOKUP;
 L_LDDW_ARRAY_LOOKUP: DST = pc[1].u64; pc += 2; goto L_ARRAY_LOOKUP;
 L_CALLX: {
   const int32_t id = static_cast<int32_t>(DST);
-  const HelperFn fn = resolve_helper(id, prog->code()->overrides);
+  const helpers::HelperFn fn = resolve_helper(id, prog->code()->overrides);
   if (!fn) {
     if (id == BPF_FUNC_tail_call) goto L_TAIL_CALL;
     goto L_FAULT;

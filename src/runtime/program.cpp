@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 
-#include "exec/helpers.h"
+#include "helpers/helper.h"
 #include "isa/disasm.h"
 #include "prog_types/prog_type_ops.h"
 #include "runtime/state.h"
@@ -72,7 +72,7 @@ std::string Program::dump_xlated() const {
   const detail::ProgramState& p = *p_;
   isa::DisasmNames names;
   names.helper = [](int32_t id) -> std::string {
-    const char* n = exec::helper_name(id);
+    const char* n = helpers::helper_name(id);
     return n ? n : std::string();
   };
   names.lddw = [&p](const isa::Insn* pair) -> std::string {

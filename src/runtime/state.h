@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "exec/executable.h"
-#include "exec/run_env.h"
+#include "helpers/run_env.h"
 #include "kfunc/kfunc_set.h"
 #include "module/module.h"
 #include "hostbpf/hostbpf.h"
@@ -31,7 +31,7 @@ struct RuntimeState {
 
   RuntimeOptions opts;
   TraceOutput trace;
-  exec::RunEnv env;  // what this runtime's programs reach: its trace output
+  helpers::RunEnv env;  // what this runtime's programs reach: its trace output
 
   /// The host's BTF (vmlinux's counterpart): owner "vmlinux", is_module false.
   /// Every module's split BTF sits on top of host.btf.

@@ -7,11 +7,11 @@
 #include <mutex>
 #include <string_view>
 
-#include "exec/run_env.h"
+#include "helpers/run_env.h"
 
 namespace hostbpf::detail {
 
-class TraceOutput final : public exec::TraceSink {
+class TraceOutput final : public helpers::TraceSink {
  public:
   explicit TraceOutput(std::function<void(std::string_view)> fn) : fn_(std::move(fn)) {}
   void write(std::string_view line) override;

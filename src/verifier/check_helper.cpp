@@ -5,9 +5,13 @@
 
 #include "isa/disasm.h"
 #include "verifier/env.h"
-#include "verifier/helper_protos.h"
+#include "helpers/helper.h"
 
 namespace hostbpf::verifier {
+
+using helpers::ArgType;
+using helpers::HelperProto;
+using helpers::RetType;
 
 namespace {
 
@@ -22,7 +26,7 @@ struct ArgMeta {
 
 // func_id_name: the UAPI name of any kernel helper id, "unknown" otherwise.
 std::string func_id_name(int32_t id) {
-  if (const char* n = helper_name(id)) return n;
+  if (const char* n = helpers::helper_name(id)) return n;
   if (id < 0 || id >= __BPF_FUNC_MAX_ID) return "unknown";
   const isa::Insn call{BPF_JMP | BPF_CALL, 0, 0, 0, id};
   const std::string text = isa::disasm_insn(&call, 0);  // "(85) call bpf_xxx#N"
@@ -253,7 +257,7 @@ int check_helper_call(Env& env, const isa::Insn& insn, int32_t& next) {
     return env.reject(-EINVAL, "invalid func %s#%d", func_id_name(func_id).c_str(), func_id);
   // get_func_proto: the type decides which helpers exist for it, hostbpf's
   // prototype table which of those it provides.
-  const HelperProto* fn = env.ops.get_func_proto(func_id) ? find_helper_proto(func_id) : nullptr;
+  const helpers::HelperProto* fn = env.ops.get_func_proto(func_id) ? helpers::find_helper(func_id) : nullptr;
   if (!fn)
     return env.reject(-EINVAL, "program of this type cannot use helper %s#%d", func_id_name(func_id).c_str(), func_id);
   if (!env.in.gpl_compatible && fn->gpl_only)

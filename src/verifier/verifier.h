@@ -27,7 +27,7 @@
 //    (list/rbtree) and the other special argument kinds are refused with a
 //    message naming the argument; there are no RCU read sections yet, so
 //    KF_RCU accepts trusted (referenced) pointers.
-//  - Only the helpers hostbpf implements may be called (helper_protos.h);
+//  - Only the helpers hostbpf implements may be called (helpers/helper.h);
 //    __sk_buff's `sk` field is refused rather than typed as a socket.
 //  - The differences the verifier corpus shows against a running kernel are
 //    listed in tests/verifier/corpus/DIFFERENCES.md.

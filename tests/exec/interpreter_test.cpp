@@ -258,7 +258,7 @@ TEST(isa_Interpreter, R10IsPerFrame) {
 // A stand-in for bpf_loop(nr, callback, ctx, flags): calls the callback until it
 // returns non-zero, returns the number of iterations.
 uint64_t fake_loop(uint64_t nr, uint64_t cb, uint64_t ctx, uint64_t, uint64_t) {
-  const auto* callback = reinterpret_cast<const exec::Callback*>(cb);
+  const auto* callback = reinterpret_cast<const helpers::Callback*>(cb);
   uint64_t i = 0;
   while (i < nr) {
     const uint64_t stop = callback->invoke(callback, i, ctx, 0, 0, 0);

@@ -8,7 +8,7 @@
 #include "base/rcu.h"
 #include "exec/executable.h"
 #include "prepare_util.h"
-#include "exec/run_env.h"
+#include "helpers/run_env.h"
 
 namespace hostbpf {
 namespace {
@@ -20,14 +20,14 @@ constexpr int32_t kNested = 2001;  // helper: runs another program, then probes
 
 struct Seen {
   bool in_read_section = false;
-  const exec::RunEnv* env = nullptr;
+  const helpers::RunEnv* env = nullptr;
   uint32_t cpu = kNoCpu;
 };
 thread_local Seen g_seen;
 thread_local const exec::Executable* g_inner = nullptr;
 
 uint64_t probe(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
-  g_seen = {urcu_memb_read_ongoing() != 0, exec::current_env(), current_cpu()};
+  g_seen = {urcu_memb_read_ongoing() != 0, helpers::current_env(), current_cpu()};
   return 0;
 }
 
@@ -37,7 +37,7 @@ uint64_t run_inner_then_probe(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) 
   return inner;
 }
 
-std::shared_ptr<exec::Executable> prepare(int32_t helper, const exec::RunEnv* env) {
+std::shared_ptr<exec::Executable> prepare(int32_t helper, const helpers::RunEnv* env) {
   PrepareSpec opts;
   opts.exec.env = env;
   opts.exec.helper_overrides = {{kProbe, &probe}, {kNested, &run_inner_then_probe}};
@@ -47,7 +47,7 @@ std::shared_ptr<exec::Executable> prepare(int32_t helper, const exec::RunEnv* en
 }
 
 TEST(RunScope, ARunHoldsSlotReadSectionAndEnvironment) {
-  exec::RunEnv env;
+  helpers::RunEnv env;
   auto e = prepare(kProbe, &env);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->run(0), 0u);
@@ -57,21 +57,21 @@ TEST(RunScope, ARunHoldsSlotReadSectionAndEnvironment) {
   EXPECT_EQ(g_seen.cpu, current_cpu());  // the slot stays the thread's
   // Nothing is left behind.
   EXPECT_EQ(urcu_memb_read_ongoing(), 0);
-  EXPECT_EQ(exec::current_env(), nullptr);
+  EXPECT_EQ(helpers::current_env(), nullptr);
 }
 
 TEST(RunScope, WithoutAnEnvironmentTheCallersStays) {
   auto e = prepare(kProbe, nullptr);
   ASSERT_TRUE(e);
-  exec::RunEnv outer;
-  exec::EnvScope scope(&outer);
+  helpers::RunEnv outer;
+  helpers::EnvScope scope(&outer);
   EXPECT_EQ(e->run(0), 0u);
   EXPECT_EQ(g_seen.env, &outer);
-  EXPECT_EQ(exec::current_env(), &outer);
+  EXPECT_EQ(helpers::current_env(), &outer);
 }
 
 TEST(RunScope, RunsNestAndRestoreTheOuterRun) {
-  exec::RunEnv outer_env, inner_env;
+  helpers::RunEnv outer_env, inner_env;
   auto inner = prepare(kProbe, &inner_env);
   auto outer = prepare(kNested, &outer_env);
   ASSERT_TRUE(inner && outer);
@@ -81,11 +81,11 @@ TEST(RunScope, RunsNestAndRestoreTheOuterRun) {
   EXPECT_TRUE(g_seen.in_read_section);
   EXPECT_EQ(g_seen.env, &outer_env);
   EXPECT_EQ(urcu_memb_read_ongoing(), 0);
-  EXPECT_EQ(exec::current_env(), nullptr);
+  EXPECT_EQ(helpers::current_env(), nullptr);
 }
 
 TEST(RunScope, ARunInsideAHostReadSectionNests) {
-  exec::RunEnv env;
+  helpers::RunEnv env;
   auto e = prepare(kProbe, &env);
   ASSERT_TRUE(e);
   {

@@ -21,7 +21,7 @@
 
 #include "hostbpf/hostbpf.h"
 #include "prog_types/prog_type_ops.h"
-#include "verifier/helper_protos.h"
+#include "helpers/helper.h"
 
 namespace hostbpf::prog_types {
 namespace {
@@ -99,7 +99,7 @@ TEST(FuncProtoKernel, HelpersPerTypeAsTheKernelDecides) {
   for (const ProgTypeOps* t : types) {
     SCOPED_TRACE(std::string(t->name));
     for (int32_t id = 1; id < __BPF_FUNC_MAX_ID; id++) {
-      const bool provided = verifier::find_helper_proto(id) != nullptr;
+      const bool provided = helpers::find_helper(id) != nullptr;
       bool classified = false;
       for (const ProgTypeOps* other : all()) classified |= other->get_func_proto(id);
       if (!provided && !classified) continue;
@@ -107,14 +107,14 @@ TEST(FuncProtoKernel, HelpersPerTypeAsTheKernelDecides) {
       const bool kernel_refuses = k.log.find(kRefused) != std::string::npos;
       if (classified) {
         EXPECT_EQ(t->get_func_proto(id), !kernel_refuses)
-            << t->name << (kernel_refuses ? " may not" : " may") << " call " << verifier::helper_name(id) << "#"
+            << t->name << (kernel_refuses ? " may not" : " may") << " call " << helpers::helper_name(id) << "#"
             << id << " in the kernel";
         granted_checked++;
       }
       if (provided) {
         std::string msg;
         EXPECT_EQ(hostbpf_refuses(rt, *t, id, &msg), kernel_refuses)
-            << verifier::helper_name(id) << "#" << id << " for " << t->name << "\nhostbpf: " << msg
+            << helpers::helper_name(id) << "#" << id << " for " << t->name << "\nhostbpf: " << msg
             << "\nkernel: " << k.log;
         provided_checked++;
       }

@@ -16,7 +16,7 @@
 #include "exec/checked_interpreter.h"
 #include "exec/executable.h"
 #include "../exec/prepare_util.h"
-#include "exec/run_env.h"
+#include "helpers/run_env.h"
 #include "maps/map.h"
 #include "../maps/test_util.h"  // maps::testing::make, spec
 
@@ -49,7 +49,7 @@ struct CheckedRun {
     if (!input.ctx && !ctx.empty()) input = {reinterpret_cast<uint64_t>(ctx.data()), ctx.size(), {}};
     EXPECT_NE(current_cpu(), kNoCpu);
     rcu::ReadLock lock;
-    exec::EnvScope env(nullptr);
+    helpers::EnvScope env(nullptr);
     return (*p)->run(input);
   }
 };

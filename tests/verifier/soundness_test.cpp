@@ -16,7 +16,7 @@
 #include "base/cpu.h"
 #include "base/rcu.h"
 #include "exec/checked_interpreter.h"
-#include "exec/run_env.h"
+#include "helpers/run_env.h"
 #include "soundness.h"
 #include "verifier_test_util.h"
 
@@ -29,7 +29,7 @@ exec::CheckedResult run_checked(const Prog& p, std::vector<uint8_t> ctx = {}) {
   EXPECT_TRUE(prog.ok());
   EXPECT_NE(current_cpu(), kNoCpu);
   rcu::ReadLock lock;
-  exec::EnvScope env(nullptr);
+  helpers::EnvScope env(nullptr);
   return (*prog)->run({ctx.empty() ? 0 : reinterpret_cast<uint64_t>(ctx.data()), ctx.size(), {}});
 }
 
@@ -113,7 +113,7 @@ TEST(SoundnessRegression, MaybeNullEqualToCtxIsNotProvenNonNull) {
   exec::CheckedResult r;
   {
     rcu::ReadLock lock;
-    exec::EnvScope env(nullptr);
+    helpers::EnvScope env(nullptr);
     r = (*prog)->run({0, 0, {}});
   }
   ASSERT_EQ(r.status, exec::CheckedResult::Status::Violation);

@@ -9,7 +9,7 @@
 
 #include "base/rcu.h"
 #include "exec/checked_interpreter.h"
-#include "exec/run_env.h"
+#include "helpers/run_env.h"
 #include "kfunc_fixture.h"
 #include "object/object_spec.h"
 #include "runtime/state.h"
@@ -249,7 +249,7 @@ TEST_F(KfuncCalls, CheckedInterpreterRunsKfuncCalls) {
   for (const auto& insn : prog)
     if (isa::is_kfunc_call(insn))
       o.kfuncs.push_back({insn.imm, insn.off,
-                          reinterpret_cast<exec::HelperFn>(
+                          reinterpret_cast<helpers::HelperFn>(
                               const_cast<void*>(rts.kfuncs.address(&rts.host, static_cast<uint32_t>(insn.imm))))});
   auto p = exec::CheckedProgram::create(prog, o);
   ASSERT_TRUE(p.ok());
@@ -258,7 +258,7 @@ TEST_F(KfuncCalls, CheckedInterpreterRunsKfuncCalls) {
   in.ctx = reinterpret_cast<uint64_t>(&args);
   in.ctx_size = sizeof args;
   rcu::ReadLock lock;
-  exec::EnvScope env(nullptr);
+  helpers::EnvScope env(nullptr);
   const exec::CheckedResult r = (*p)->run(in);
   EXPECT_EQ(r.status, exec::CheckedResult::Status::Ok) << (r.violation ? r.violation->to_string() : r.unsupported);
   EXPECT_EQ(r.r0, 42u);

@@ -10,12 +10,11 @@
 
 #include "base/cpu.h"
 #include "base/rcu.h"
-#include "exec/executable.h"
-#include "exec/helpers.h"
+#include "helpers/helper.h"
 #include "maps/ringbuf.h"
-#include "test_util.h"
+#include "../maps/test_util.h"
 
-namespace hostbpf::exec {
+namespace hostbpf::helpers {
 namespace {
 
 using maps::testing::make;
@@ -26,10 +25,10 @@ uint64_t u(const void* p) { return reinterpret_cast<uint64_t>(p); }
 int64_t s(uint64_t v) { return static_cast<int64_t>(v); }
 
 uint64_t call(int32_t id, uint64_t r1 = 0, uint64_t r2 = 0, uint64_t r3 = 0, uint64_t r4 = 0, uint64_t r5 = 0) {
-  const Helper* h = find_helper(id);
+  const HelperProto* h = find_helper(id);
   EXPECT_NE(h, nullptr) << id;
-  EXPECT_NE(h->fn, nullptr) << id;
-  return h->fn(r1, r2, r3, r4, r5);
+  EXPECT_NE(h->func, nullptr) << id;
+  return h->func(r1, r2, r3, r4, r5);
 }
 
 TEST(HelperTable, IdsNamesAndPrototypes) {
@@ -43,61 +42,57 @@ TEST(HelperTable, IdsNamesAndPrototypes) {
                  {125, "bpf_ktime_get_boot_ns"}, {130, "bpf_ringbuf_output"}, {131, "bpf_ringbuf_reserve"},
                  {132, "bpf_ringbuf_submit"}, {133, "bpf_ringbuf_discard"}, {134, "bpf_ringbuf_query"},
                  {177, "bpf_trace_vprintk"}, {181, "bpf_loop"}}) {
-    const Helper* h = find_helper(w.id);
+    const HelperProto* h = find_helper(w.id);
     ASSERT_NE(h, nullptr) << w.name;
     EXPECT_EQ(h->id, w.id);
-    const verifier::HelperProto* p = verifier::find_helper_proto(w.id);
-    ASSERT_NE(p, nullptr) << w.name;
-    EXPECT_STREQ(p->name, w.name);
+    EXPECT_STREQ(h->name, w.name);
     EXPECT_STREQ(helper_name(w.id), w.name);
-    EXPECT_EQ(h->fn == nullptr, w.id == BPF_FUNC_tail_call) << w.name;
+    // Every helper has its implementation beside its prototype, except the
+    // tail call, which each executor performs itself.
+    EXPECT_EQ(h->func == nullptr, w.id == BPF_FUNC_tail_call) << w.name;
   }
-  for (int32_t id : {0, 44, 100000}) {
-    EXPECT_EQ(find_helper(id), nullptr) << id;
-    EXPECT_EQ(verifier::find_helper_proto(id), nullptr) << id;
-  }
+  for (int32_t id : {0, 44, 100000}) EXPECT_EQ(find_helper(id), nullptr) << id;
   EXPECT_STREQ(helper_name(44), "bpf_xdp_adjust_head");  // known to the kernel, not provided
   EXPECT_EQ(helper_name(0), nullptr);
   EXPECT_EQ(helper_name(-1), nullptr);
   EXPECT_EQ(helper_name(100000), nullptr);
 
-  const verifier::HelperProto* lookup = verifier::find_helper_proto(BPF_FUNC_map_lookup_elem);
-  EXPECT_EQ(lookup->ret, verifier::RetType::MapValueOrNull);
-  EXPECT_EQ(lookup->args[0], verifier::ArgType::ConstMapPtr);
-  EXPECT_EQ(lookup->args[1], verifier::ArgType::PtrToMapKey);
-  EXPECT_EQ(lookup->args[2], verifier::ArgType::DontCare);
-  const verifier::HelperProto* update = verifier::find_helper_proto(BPF_FUNC_map_update_elem);
-  EXPECT_EQ(update->args[2], verifier::ArgType::PtrToMapValue);
-  EXPECT_EQ(update->args[3], verifier::ArgType::Anything);
-  const verifier::HelperProto* reserve = verifier::find_helper_proto(BPF_FUNC_ringbuf_reserve);
-  EXPECT_EQ(reserve->ret, verifier::RetType::RingbufMemOrNull);
-  EXPECT_EQ(reserve->args[1], verifier::ArgType::ConstAllocSizeOrZero);
-  EXPECT_EQ(verifier::find_helper_proto(BPF_FUNC_ringbuf_submit)->ret, verifier::RetType::Void);
-  EXPECT_EQ(verifier::find_helper_proto(BPF_FUNC_ringbuf_submit)->args[0], verifier::ArgType::PtrToRingbufMem);
-  const verifier::HelperProto* probe = verifier::find_helper_proto(BPF_FUNC_probe_read_kernel);
+  const HelperProto* lookup = find_helper(BPF_FUNC_map_lookup_elem);
+  EXPECT_EQ(lookup->ret, RetType::MapValueOrNull);
+  EXPECT_EQ(lookup->args[0], ArgType::ConstMapPtr);
+  EXPECT_EQ(lookup->args[1], ArgType::PtrToMapKey);
+  EXPECT_EQ(lookup->args[2], ArgType::DontCare);
+  const HelperProto* update = find_helper(BPF_FUNC_map_update_elem);
+  EXPECT_EQ(update->args[2], ArgType::PtrToMapValue);
+  EXPECT_EQ(update->args[3], ArgType::Anything);
+  const HelperProto* reserve = find_helper(BPF_FUNC_ringbuf_reserve);
+  EXPECT_EQ(reserve->ret, RetType::RingbufMemOrNull);
+  EXPECT_EQ(reserve->args[1], ArgType::ConstAllocSizeOrZero);
+  EXPECT_EQ(find_helper(BPF_FUNC_ringbuf_submit)->ret, RetType::Void);
+  EXPECT_EQ(find_helper(BPF_FUNC_ringbuf_submit)->args[0], ArgType::PtrToRingbufMem);
+  const HelperProto* probe = find_helper(BPF_FUNC_probe_read_kernel);
   EXPECT_TRUE(probe->gpl_only);
-  EXPECT_EQ(probe->args[0], verifier::ArgType::PtrToUninitMem);
-  EXPECT_EQ(probe->args[1], verifier::ArgType::ConstSizeOrZero);
-  EXPECT_TRUE(verifier::find_helper_proto(BPF_FUNC_trace_printk)->gpl_only);
+  EXPECT_EQ(probe->args[0], ArgType::PtrToUninitMem);
+  EXPECT_EQ(probe->args[1], ArgType::ConstSizeOrZero);
+  EXPECT_TRUE(find_helper(BPF_FUNC_trace_printk)->gpl_only);
   EXPECT_FALSE(lookup->gpl_only);
-  const verifier::HelperProto* loop = verifier::find_helper_proto(BPF_FUNC_loop);
-  EXPECT_EQ(loop->args[1], verifier::ArgType::PtrToFunc);
-  EXPECT_EQ(loop->args[2], verifier::ArgType::PtrToStackOrNull);
-  const verifier::HelperProto* tail = verifier::find_helper_proto(BPF_FUNC_tail_call);
-  EXPECT_EQ(tail->args[0], verifier::ArgType::PtrToCtx);
-  EXPECT_EQ(tail->args[1], verifier::ArgType::ConstMapPtr);
+  const HelperProto* loop = find_helper(BPF_FUNC_loop);
+  EXPECT_EQ(loop->args[1], ArgType::PtrToFunc);
+  EXPECT_EQ(loop->args[2], ArgType::PtrToStackOrNull);
+  const HelperProto* tail = find_helper(BPF_FUNC_tail_call);
+  EXPECT_EQ(tail->args[0], ArgType::PtrToCtx);
+  EXPECT_EQ(tail->args[1], ArgType::ConstMapPtr);
 }
 
-// What a helper does (exec) and what is checked about it (verifier) are two
-// tables keyed by id: neither may name a helper the other lacks.
-TEST(HelperTable, EveryImplementationHasAPrototypeAndViceVersa) {
-  size_t impls = 0, protos = 0;
-  for (const Helper* h = helpers_begin(); h != helpers_end(); h++, impls++)
-    EXPECT_NE(verifier::find_helper_proto(h->id), nullptr) << helper_name(h->id);
-  for (const verifier::HelperProto* p = verifier::helper_protos_begin(); p != verifier::helper_protos_end(); p++, protos++)
-    EXPECT_NE(find_helper(p->id), nullptr) << p->name;
-  EXPECT_EQ(impls, protos);
-  EXPECT_GE(impls, 17u);
+// find_helper binary-searches the table: it must be sorted by id, without
+// duplicates, and every entry must be found by its own id.
+TEST(HelperTable, SortedByIdAndEveryEntryFound) {
+  const auto all = all_helpers();
+  ASSERT_GE(all.size(), 17u);
+  for (size_t i = 0; i < all.size(); i++) {
+    if (i > 0) EXPECT_LT(all[i - 1].id, all[i].id) << all[i].name;
+    EXPECT_EQ(find_helper(all[i].id), &all[i]) << all[i].name;
+  }
 }
 
 TEST(MapHelpers, CallTheMapOps) {
@@ -242,4 +237,4 @@ TEST(RingbufHelpers, ReserveSubmitDiscardOutputQuery) {
 }
 
 }  // namespace
-}  // namespace hostbpf::exec
+}  // namespace hostbpf::helpers

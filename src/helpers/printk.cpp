@@ -25,10 +25,11 @@
 #include <cstring>
 #include <string_view>
 
-#include "exec/helper_internal.h"
-#include "exec/run_env.h"
+#include "base/nofault.h"
+#include "helpers/impls.h"
+#include "helpers/run_env.h"
 
-namespace hostbpf::exec {
+namespace hostbpf::helpers::impl {
 
 namespace {
 
@@ -85,7 +86,7 @@ long copy_string_nofault(char* dst, const char* src, size_t size) {
     const uintptr_t addr = reinterpret_cast<uintptr_t>(src) + done;
     size_t chunk = page - (addr & (page - 1));
     if (chunk > size - 1 - done) chunk = size - 1 - done;
-    if (!read_nofault(dst + done, src + done, chunk)) return -EFAULT;
+    if (!base::read_nofault(dst + done, src + done, chunk)) return -EFAULT;
     if (const void* nul = std::memchr(dst + done, 0, chunk)) return static_cast<const char*>(nul) - dst + 1;
     done += chunk;
   }
@@ -110,7 +111,7 @@ void put_symbol(Line& out, uint64_t addr, bool with_offset) {
 void put_ip(Line& out, uint64_t ptr, char style, char version) {
   unsigned char ip[16] = {};
   const size_t n = version == '4' ? 4 : 16;
-  if (!read_nofault(ip, reinterpret_cast<const void*>(ptr), n)) std::memset(ip, 0, n);
+  if (!base::read_nofault(ip, reinterpret_cast<const void*>(ptr), n)) std::memset(ip, 0, n);
   if (version == '4') {
     out.putf(style == 'I' ? "%u.%u.%u.%u" : "%03u.%03u.%03u.%03u", ip[0], ip[1], ip[2], ip[3]);
     return;
@@ -274,4 +275,4 @@ uint64_t trace_vprintk(uint64_t fmt, uint64_t fmt_size, uint64_t data, uint64_t 
   return print(reinterpret_cast<const char*>(fmt), static_cast<uint32_t>(fmt_size), args, len / 8);
 }
 
-}  // namespace hostbpf::exec
+}  // namespace hostbpf::helpers::impl

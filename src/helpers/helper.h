@@ -1,12 +1,27 @@
-// What must be checked about each BPF helper: its kernel id, name and
-// prototype (the verifier's half of the kernel's struct bpf_func_proto). What a
-// helper does is exec/helpers.h; the two tables are keyed by the same ids, and
-// a test checks that every implemented helper has a prototype and vice versa.
+// The BPF helpers hostbpf provides, one table of the kernel's struct
+// bpf_func_proto: each helper's kernel id, name and prototype (what the
+// verifier checks about a call) beside its implementation (what the executor
+// calls), so that a helper is one entry and cannot have one half only.
+//
+// A helper is an ordinary C function of five 64-bit arguments (R1..R5) that
+// returns R0, so the interpreter and a JIT call it directly. The verifier has
+// checked every call site against the prototype before an executor sees it.
+// Which program types may call a helper is the type's get_func_proto
+// (prog_types/); this table says which helpers exist.
 #pragma once
 
 #include <cstdint>
+#include <span>
 
-namespace hostbpf::verifier {
+namespace hostbpf::helpers {
+
+using HelperFn = uint64_t (*)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+
+/// A BPF subprogram as a value: what `LDDW rX, BPF_PSEUDO_FUNC` loads and what
+/// callback-taking helpers (bpf_loop) call. Created by the executor.
+struct Callback {
+  uint64_t (*invoke)(const Callback* self, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+};
 
 /// The kernel's enum bpf_arg_type, the subset our helpers use.
 enum class ArgType : uint8_t {
@@ -44,18 +59,20 @@ struct HelperProto {
   /// pkt_access: the helper may be given packet pointers (map helpers, with a
   /// key or value in the packet); any other gets "helper access to the packet
   /// is not allowed".
-  bool pkt_access = false;
+  bool pkt_access;
+  /// The implementation (the kernel's .func); nullptr for bpf_tail_call,
+  /// which every executor performs itself.
+  HelperFn func;
 };
 
-/// The prototype of helper `id`, or nullptr when hostbpf does not provide it.
-const HelperProto* find_helper_proto(int32_t id);
+/// Helper `id`, or nullptr when hostbpf does not provide it.
+const HelperProto* find_helper(int32_t id);
 
 /// Name of any kernel helper id for logs ("bpf_map_lookup_elem", also for
 /// helpers hostbpf does not provide), or nullptr for ids the kernel lacks.
 const char* helper_name(int32_t id);
 
-/// Every prototype, sorted by id.
-const HelperProto* helper_protos_begin();
-const HelperProto* helper_protos_end();
+/// Every helper, sorted by id.
+std::span<const HelperProto> all_helpers();
 
-}  // namespace hostbpf::verifier
+}  // namespace hostbpf::helpers

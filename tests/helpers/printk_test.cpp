@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "exec/helpers.h"
-#include "exec/run_env.h"
-#include "test_util.h"
+#include "helpers/helper.h"
+#include "helpers/run_env.h"
+#include "../maps/test_util.h"
 
-namespace hostbpf::exec {
+namespace hostbpf::helpers {
 namespace {
 
 struct Capture : TraceSink {
@@ -29,7 +29,7 @@ struct PrintkTest : ::testing::Test {
   /// Runs bpf_trace_printk(fmt, sizeof fmt, a1, a2, a3); returns its result.
   int64_t printk(const char* fmt, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
     return static_cast<int64_t>(
-        find_helper(BPF_FUNC_trace_printk)->fn(u(fmt), std::strlen(fmt) + 1, a1, a2, a3));
+        find_helper(BPF_FUNC_trace_printk)->func(u(fmt), std::strlen(fmt) + 1, a1, a2, a3));
   }
   /// The line printed by a single successful call.
   std::string line(const char* fmt, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
@@ -141,17 +141,17 @@ TEST_F(PrintkTest, RejectedFormats) {
   EXPECT_EQ(printk("caf\xc3\xa9"), -EINVAL);  // non-ASCII
   EXPECT_EQ(printk("%"), -EINVAL);
   const char no_nul[4] = {'a', 'b', 'c', 'd'};
-  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_printk)->fn(u(no_nul), 4, 0, 0, 0)), -EINVAL);
-  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_printk)->fn(u(no_nul), 0, 0, 0, 0)), -EINVAL);
+  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_printk)->func(u(no_nul), 4, 0, 0, 0)), -EINVAL);
+  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_printk)->func(u(no_nul), 0, 0, 0, 0)), -EINVAL);
   EXPECT_TRUE(sink.lines.empty());
   // The size bounds the format: a NUL inside it ends the string.
-  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_printk)->fn(u("ab\0cd"), 6, 0, 0, 0)), 2);
+  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_printk)->func(u("ab\0cd"), 6, 0, 0, 0)), 2);
 }
 
 TEST_F(PrintkTest, VprintkTakesAnArgumentArray) {
   auto vprintk = [](const char* fmt, const std::vector<uint64_t>& args, uint64_t len) {
     return static_cast<int64_t>(
-        find_helper(BPF_FUNC_trace_vprintk)->fn(u(fmt), std::strlen(fmt) + 1, u(args.data()), len, 0));
+        find_helper(BPF_FUNC_trace_vprintk)->func(u(fmt), std::strlen(fmt) + 1, u(args.data()), len, 0));
   };
   sink.lines.clear();
   std::vector<uint64_t> args = {1, 2, 3, 4, u("five")};
@@ -162,16 +162,16 @@ TEST_F(PrintkTest, VprintkTakesAnArgumentArray) {
   std::vector<uint64_t> many(13, 0);
   EXPECT_EQ(vprintk("x", many, 13 * 8), -EINVAL);  // more than 12 arguments
   EXPECT_EQ(vprintk("%d %d", args, 8), -EINVAL);   // fewer arguments than conversions
-  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_vprintk)->fn(u("plain"), 6, 0, 0, 0)), 5);
-  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_vprintk)->fn(u("plain"), 6, 0, 8, 0)), -EINVAL);
+  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_vprintk)->func(u("plain"), 6, 0, 0, 0)), 5);
+  EXPECT_EQ(static_cast<int64_t>(find_helper(BPF_FUNC_trace_vprintk)->func(u("plain"), 6, 0, 8, 0)), -EINVAL);
 }
 
 TEST(PrintkNoSink, WritesToStderr) {
   ::testing::internal::CaptureStderr();
   const char fmt[] = "to stderr %d\n";
-  EXPECT_EQ(find_helper(BPF_FUNC_trace_printk)->fn(u(fmt), sizeof(fmt), 3, 0, 0), 12u);
+  EXPECT_EQ(find_helper(BPF_FUNC_trace_printk)->func(u(fmt), sizeof(fmt), 3, 0, 0), 12u);
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "to stderr 3\n");
 }
 
 }  // namespace
-}  // namespace hostbpf::exec
+}  // namespace hostbpf::helpers

@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-namespace hostbpf::exec {
+namespace hostbpf::helpers {
 
 /// Where bpf_trace_printk / bpf_printk lines go. write() must be thread-safe.
 class TraceSink {
@@ -43,4 +43,4 @@ class EnvScope {
   const RunEnv* prev_;
 };
 
-}  // namespace hostbpf::exec
+}  // namespace hostbpf::helpers
