@@ -18,8 +18,8 @@
 #include "exec/executable.h"
 #include "exec/fixup.h"
 #include "hostbpf/context.h"
-#include "exec/helpers.h"
-#include "exec/run_env.h"
+#include "helpers/helper.h"
+#include "helpers/run_env.h"
 #include "isa/disasm.h"
 #include "isa/validate.h"
 #include "maps/ringbuf.h"
@@ -45,7 +45,7 @@ namespace {
 
 using isa::Insn;
 
-class NullSink final : public exec::TraceSink {
+class NullSink final : public helpers::TraceSink {
  public:
   void write(std::string_view) override {}
 };
@@ -300,7 +300,7 @@ std::string normalize(const std::string& msg) {
 std::string disassemble(const GeneratedProgram& g) {
   isa::DisasmNames names;
   names.helper = [](int32_t id) -> std::string {
-    const char* n = exec::helper_name(id);
+    const char* n = helpers::helper_name(id);
     return n ? n : std::string();
   };
   names.lddw = [&g](const Insn* pair) -> std::string {
@@ -416,7 +416,7 @@ std::optional<std::string> SoundnessChecker::check_program(const GeneratedProgra
   for (const auto& f : g.features) stats.accepted_features[f]++;
 
   static NullSink sink;
-  static const exec::RunEnv env{&sink};
+  static const helpers::RunEnv env{&sink};
   if (current_cpu() == kNoCpu) return std::string("no CPU slot for this thread");
 
   // Programs whose offsets come from input values need more inputs to reach
@@ -441,7 +441,7 @@ std::optional<std::string> SoundnessChecker::check_program(const GeneratedProgra
     exec::CheckedResult res;
     {
       rcu::ReadLock lock;
-      exec::EnvScope scope(&env);
+      helpers::EnvScope scope(&env);
       res = (*checked)->run({a.ctx, a.ctx_size});
     }
     stats.runs++;
@@ -482,7 +482,7 @@ std::optional<std::string> SoundnessChecker::check_program(const GeneratedProgra
     uint64_t r0 = 0;
     {
       rcu::ReadLock lock;
-      exec::EnvScope scope(&env);
+      helpers::EnvScope scope(&env);
       r0 = (*fast)->run(fast_ctx);
     }
     stats.compared++;

@@ -353,6 +353,18 @@ class Modules {
 /// From inside a helper: end the running program, which returns `r0`.
 void stop_program(uint64_t r0);
 
+/// The two formats of `bpftool btf dump`.
+enum class BtfFormat : uint8_t {
+  C,    // a self-contained C header (`format c`)
+  Raw,  // the type listing, one type per line (`format raw`)
+};
+
+/// A BTF file (an ELF object's .BTF section, or raw BTF such as
+/// /sys/kernel/btf/vmlinux) as `bpftool btf dump file PATH format c|raw`
+/// prints it. The BTF is checked before anything walks it; an error names the
+/// file and, where libbpf refused it, libbpf's reason in parentheses.
+Result<std::string> dump_btf_file(const std::string& path, BtfFormat format);
+
 class Runtime {
  public:
   explicit Runtime(RuntimeOptions opts = {});
@@ -377,12 +389,17 @@ class Runtime {
   /// Provider modules.
   Modules& modules() { return modules_; }
 
-  /// The host BTF as a C header for programs to include instead of vmlinux.h
-  /// (`bpftool btf dump ... format c`), and in its raw encoding. Both seal it.
-  Result<std::string> host_btf_header();
+  /// The host BTF as `bpftool btf dump ... format c|raw` prints vmlinux's:
+  /// BtfFormat::C is the header programs include instead of vmlinux.h (every
+  /// type, then the kfunc prototypes as bpftool emits them); BtfFormat::Raw
+  /// lists the types. Seals the host BTF.
+  Result<std::string> host_btf_dump(BtfFormat format = BtfFormat::C);
+  /// The host BTF's raw encoding (what /sys/kernel/btf/vmlinux holds). Seals it.
   Result<std::vector<uint8_t>> host_btf_raw();
-  /// A module's split BTF (with the host's types it builds on) as a C header.
-  Result<std::string> module_btf_header(const std::string& name);
+  /// A loaded module's split BTF: as C, a header with the host's types it
+  /// builds on and the host's and module's kfunc prototypes; as Raw, only the
+  /// module's own types, with their split ids. -ENOENT when not loaded.
+  Result<std::string> module_btf_dump(const std::string& name, BtfFormat format = BtfFormat::C);
 
   /// The error of building the host BTF from RuntimeOptions (empty when none).
   const Error& error() const;
@@ -407,6 +424,14 @@ uint32_t possible_cpus();
 /// first, outside that context. Idempotent. -EBUSY when every CPU slot is
 /// owned by another thread (see possible_cpus()).
 Error prepare_thread();
+
+/// The bytes of a whole file, read the way the runtime reads objects and BTF
+/// (for a host that fills a test-run context or a map value from a file):
+/// regular files, pipes and devices up to 256 MiB. Errors name the path and
+/// the reason with the errno-style code: "PATH: cannot open: No such file or
+/// directory" (-ENOENT), "PATH: is a directory" (-EISDIR), "PATH: cannot
+/// read: ..." and "PATH: larger than 256 MiB" (-EFBIG).
+Result<std::vector<uint8_t>> read_file(const std::string& path);
 
 /// Name of a map type, e.g. "hash" for BPF_MAP_TYPE_HASH.
 std::string map_type_name(uint32_t type);

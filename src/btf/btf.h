@@ -75,6 +75,10 @@ class Btf {
   /// kfunc's (`extern ... __weak __ksym;`, skipped under
   /// BPF_NO_KFUNC_PROTOTYPES), so a program calls it without declaring it.
   Result<std::string> dump_c(const std::string& guard, std::span<const uint32_t> ksym_funcs = {}) const;
+  /// This BTF's own types (a split BTF's from start_id(), keeping their ids)
+  /// as `bpftool btf dump ... format raw` lists them, one type per line and
+  /// one tab-indented line per member. Ours because libbpf has no printer for it.
+  std::string dump_raw() const;
 
  private:
   Btf(struct btf* b, std::shared_ptr<const Btf> base) : btf_(b), base_(std::move(base)) {}

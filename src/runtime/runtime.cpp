@@ -171,6 +171,8 @@ Error prepare_thread() {
   return {};
 }
 
+Result<std::vector<uint8_t>> read_file(const std::string& path) { return base::read_file(path); }
+
 std::string map_type_name(uint32_t type) {
   const char* n = maps::map_type_name(type);
   return n ? n : fmt::format("type {}", type);

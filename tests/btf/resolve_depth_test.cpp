@@ -140,14 +140,14 @@ TEST(ResolveDepth, DeepHostBtfIsTheRuntimesErrorNotACrash) {
     ASSERT_TRUE(rt.error());
     EXPECT_THAT(rt.error().message(), HasSubstr(path));
     EXPECT_THAT(rt.error().message(), HasSubstr("Exceeded max resolving depth:32"));
-    auto h = rt.host_btf_header();
+    auto h = rt.host_btf_dump();
     ASSERT_FALSE(h.ok());
     EXPECT_THAT(h.error().message(), HasSubstr("Exceeded max resolving depth:32"));
 
     RuntimeOptions blob;
     blob.host_btf_blob = bytes;
     Runtime from_blob(blob);
-    auto hb = from_blob.host_btf_header();
+    auto hb = from_blob.host_btf_dump();
     ASSERT_FALSE(hb.ok());
     EXPECT_THAT(hb.error().message(), HasSubstr("host BTF blob: BTF is malformed"));
   }

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   hostbpf::Runtime rt;
-  auto header = rt.host_btf_header();
+  auto header = rt.host_btf_dump();
   if (!header.ok()) {
     std::fprintf(stderr, "%s\n", header.error().message().c_str());
     return 1;

@@ -58,7 +58,7 @@ TEST(HostKfuncs, StructsAndKfuncsBecomeHostBtfWithFlagsAndAddresses) {
   EXPECT_EQ(reg(rt).find_dtor(host, *st), *rel);
   EXPECT_EQ(detail::Access::state(rt)->kfuncs.address(host, *acq), reinterpret_cast<const void*>(&session_acquire));
 
-  auto h = rt.host_btf_header();
+  auto h = rt.host_btf_dump();
   ASSERT_TRUE(h.ok()) << h.error().message();
   EXPECT_THAT(*h, HasSubstr("#ifndef __VMLINUX_H__"));
   EXPECT_THAT(*h, HasSubstr("struct session {\n\tlong unsigned int id;\n\tunsigned int bytes[4];\n\tconst char *name;\n};"));
@@ -114,7 +114,7 @@ TEST(HostKfuncs, SelfReferentialStruct) {
   const struct btf_type* prev = b.type(btf_members(t)[2].type);
   ASSERT_EQ(btf_kind(prev), BTF_KIND_PTR);
   EXPECT_EQ(b.type(prev->type)->type, *id);  // const struct node
-  auto h = rt.host_btf_header();
+  auto h = rt.host_btf_dump();
   ASSERT_TRUE(h.ok());
   EXPECT_THAT(*h, HasSubstr("struct node {\n\tlong int value;\n\tstruct node *next;\n\tconst struct node *prev;\n};"));
 }
@@ -207,7 +207,7 @@ TEST(HostKfuncs, HostBtfFromPaholeBlob) {
   EXPECT_FALSE(rt.host().bind<HostConn>("host_conn"));
   auto port = rt.host().add("conn_port", +[](HostConn* c) { return c->port; }, KF_TRUSTED_ARGS, {ProgType::Syscall});
   ASSERT_TRUE(port.ok()) << port.error().message();
-  auto h = rt.host_btf_header();
+  auto h = rt.host_btf_dump();
   ASSERT_TRUE(h.ok());
   EXPECT_THAT(*h, HasSubstr("struct host_conn {\n\tlong int id;\n\tint port;\n};"));
   EXPECT_THAT(*h, HasSubstr("typedef __u32 u32;"));

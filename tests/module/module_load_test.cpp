@@ -187,7 +187,7 @@ TEST(ModuleLoad, RuntimeDestructionUnloadsModules) {
 TEST(ModuleLoad, ModuleHeaderHasItsTypesAndEveryKfuncPrototype) {
   Runtime rt;
   ASSERT_TRUE(rt.modules().load(TESTMOD_SO).ok());
-  auto h = rt.module_btf_header("testmod");
+  auto h = rt.module_btf_dump("testmod");
   ASSERT_TRUE(h.ok()) << h.error().message();
   EXPECT_THAT(*h, HasSubstr("#ifndef __TESTMOD_BTF_H__"));
   EXPECT_THAT(*h, HasSubstr("struct testmod_obj {\n\tlong int value;\n\tint refs;\n\tint id;\n};"));
@@ -197,7 +197,7 @@ TEST(ModuleLoad, ModuleHeaderHasItsTypesAndEveryKfuncPrototype) {
   // It stands alone: the host's types and kfuncs are in it too.
   EXPECT_THAT(*h, HasSubstr("struct xdp_md {"));
   EXPECT_THAT(*h, HasSubstr("bpf_cpumask_create(void) __weak __ksym;"));
-  EXPECT_EQ(rt.module_btf_header("nope").error().code(), -ENOENT);
+  EXPECT_EQ(rt.module_btf_dump("nope").error().code(), -ENOENT);
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ TEST(OpenPath, ADirectoryAsTheHostBtfIsTheRuntimesError) {
   ASSERT_TRUE(rt.error());
   EXPECT_EQ(rt.error().code(), -EISDIR);
   EXPECT_THAT(rt.error().message(), HasSubstr(kDir + ": cannot read BTF: is a directory"));
-  auto h = rt.host_btf_header();
+  auto h = rt.host_btf_dump();
   ASSERT_FALSE(h.ok());
   EXPECT_THAT(h.error().message(), HasSubstr("is a directory"));
 

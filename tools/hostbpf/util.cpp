@@ -3,7 +3,6 @@
 #include <cctype>
 #include <iostream>
 
-#include "base/file.h"
 #include "cli.h"
 
 namespace hostbpf::cli {
@@ -40,7 +39,7 @@ bool TestRunInput::parse(const std::string& ctx_hex, const std::string& ctx_file
     return false;
   }
   if (!ctx_file.empty()) {
-    auto bytes = base::read_file(ctx_file);
+    auto bytes = read_file(ctx_file);
     if (!bytes.ok()) {
       std::cerr << "hostbpf: --ctx-file: " << bytes.error().message() << "\n";
       return false;
