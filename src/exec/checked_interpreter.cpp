@@ -15,7 +15,6 @@
 #include "helpers/helper.h"
 #include "isa/opcode_table.h"
 #include "maps/ringbuf.h"
-#include "helpers/helper.h"
 #include "base/strprintf.h"
 
 namespace hostbpf::exec {
@@ -1004,10 +1003,11 @@ bool Run::check_helper_args(int32_t pc, const helpers::HelperProto& p, Regs& r, 
 
 bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
   const int32_t id = in.imm;
+  // One table entry: the prototype the arguments are checked against and the
+  // implementation that is then called.
   const helpers::HelperProto* p = helpers::find_helper(id);
-  const helpers::HelperProto* h = helpers::find_helper(id);
-  if (!p || !h) return violation(ViolationKind::HelperArg, pc, base::strprintf("unknown helper #%d", id));
-  if (!h->func) {
+  if (!p) return violation(ViolationKind::HelperArg, pc, base::strprintf("unknown helper #%d", id));
+  if (!p->func) {
     res_.unsupported = base::strprintf("helper %s", p->name);
     stop(CheckedResult::Status::Unsupported);
     return false;
@@ -1026,7 +1026,7 @@ bool Run::do_helper(int32_t pc, const Insn& in, Regs& r) {
   uint64_t ringbuf_sample = 0;
   if (id == BPF_FUNC_ringbuf_submit || id == BPF_FUNC_ringbuf_discard) ringbuf_sample = r.v[1];
 
-  const uint64_t r0 = h->func(r.v[1], r.v[2], r.v[3], r.v[4], r.v[5]);
+  const uint64_t r0 = p->func(r.v[1], r.v[2], r.v[3], r.v[4], r.v[5]);
 
   if (cb) cb->ctx_taint = saved_ctx;
   if (stopped_) return false;  // a violation inside a callback
