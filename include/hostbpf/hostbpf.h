@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -298,6 +299,15 @@ class Object {
 struct RawProgramOptions {
   std::string name = "raw";
   ProgType type = ProgType::Syscall;
+  /// The kernel's expected_attach_type (enum bpf_attach_type), for types whose
+  /// meaning depends on it (tracing: BPF_TRACE_FENTRY, BPF_TRACE_ITER, ...).
+  uint32_t expected_attach_type = 0;
+  /// BPF_F_SLEEPABLE. Unset: what libbpf's sections give the type (syscall
+  /// programs are sleepable, no other type's bare section is). A type that
+  /// cannot run so fails to load with the kernel's message, e.g. "Only
+  /// fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be
+  /// sleepable" or "Syscall programs can only be sleepable" (-EINVAL).
+  std::optional<bool> sleepable;
   /// Helper implementations by id, replacing the kernel helper of that id for
   /// this program only. A helper may stop the program with stop_program().
   struct Helper {

@@ -68,6 +68,20 @@ struct TestRunTarget {
   uint64_t (*run)(const void* exe, uint64_t ctx);
 };
 
+/// Where a program may execute, as bits of a set (ExecContexts). The kernel
+/// decides it per type and attach type: who may be loaded sleepable
+/// (BPF_F_SLEEPABLE: the program may block, so it runs only where blocking is
+/// allowed), who must be (syscall), and who may fire inside an NMI. hostbpf's
+/// NMI is an asynchronous signal handler (DESIGN.md "NMI (async-signal)
+/// rules"): code there may not allocate, free, take a blocking lock or run a
+/// destructor, so only types whose events can arrive there may run there.
+enum ExecContext : uint8_t {
+  kExecNormal = 1u << 0,     // not sleepable, on the thread's own flow
+  kExecSleepable = 1u << 1,  // BPF_F_SLEEPABLE
+  kExecSignal = 1u << 2,     // inside the runtime's signal (the kernel's in_nmi())
+};
+using ExecContexts = uint8_t;
+
 struct ProgTypeOps {
   ProgType type;
   std::string_view name;  // libbpf_bpf_prog_type_str: "xdp", "sched_cls"
@@ -91,6 +105,11 @@ struct ProgTypeOps {
   /// (struct_ops operations that return a referenced object).
   bool returns_reference = false;
 
+  /// The contexts this type's programs may run in, for an expected attach
+  /// type (the kernel's can_be_sleepable, and which events reach a type from
+  /// NMI). Null: kExecNormal only.
+  ExecContexts (*exec_contexts)(uint32_t expected_attach_type) = nullptr;
+
   // --- convert_ctx_access ---
   /// Rewrites one verified ctx load to read the runtime's context record
   /// (hostbpf/context.h). Null: the ctx is the caller's memory as the program
@@ -112,6 +131,21 @@ const ProgTypeOps& ops(ProgType type);
 
 /// The record of a raw enum bpf_prog_type value, or nullptr when it names none.
 const ProgTypeOps* find(uint32_t raw_type);
+
+/// t.exec_contexts(expected_attach_type), or kExecNormal where it has none.
+ExecContexts exec_contexts(const ProgTypeOps& t, uint32_t expected_attach_type);
+
+/// check_attach_btf_id's rules for BPF_F_SLEEPABLE, with the kernel's
+/// messages (-EINVAL):
+///   "Syscall programs can only be sleepable"     (a type that runs only sleepable)
+///   "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable"
+Error check_exec_context(const ProgTypeOps& t, uint32_t expected_attach_type, bool sleepable);
+
+/// Where a program loaded with these attributes runs: a sleepable program
+/// only where it may sleep; any other in normal context, and in signal
+/// context too where its type allows. A program whose set lacks kExecSignal
+/// must never be run from a signal handler.
+ExecContexts program_exec_contexts(const ProgTypeOps& t, uint32_t expected_attach_type, bool sleepable);
 
 /// Every record, in enum order.
 std::span<const ProgTypeOps* const> all();

@@ -1,7 +1,11 @@
 // Every program type's record, indexed by type, and the lookups over all of
 // them (section names, ctx BTF).
 #include <array>
+#include <cctype>
 #include <optional>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "btf/host_types.h"
 #include "prog_types/type_defs.h"
@@ -69,6 +73,28 @@ std::optional<SectionMatch> match_section(std::string_view section) {
     }
   }
   return std::nullopt;
+}
+
+ExecContexts exec_contexts(const ProgTypeOps& t, uint32_t expected_attach_type) {
+  return t.exec_contexts ? t.exec_contexts(expected_attach_type) : ExecContexts{kExecNormal};
+}
+
+Error check_exec_context(const ProgTypeOps& t, uint32_t expected_attach_type, bool sleepable) {
+  const ExecContexts can = exec_contexts(t, expected_attach_type);
+  if (!sleepable && !(can & kExecNormal)) {
+    // The kernel's words for its one such type: "Syscall programs ...".
+    std::string type(t.name);
+    if (!type.empty()) type[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(type[0])));
+    return Error(-EINVAL, fmt::format("{} programs can only be sleepable", type));
+  }
+  if (sleepable && !(can & kExecSleepable))
+    return Error(-EINVAL, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable");
+  return {};
+}
+
+ExecContexts program_exec_contexts(const ProgTypeOps& t, uint32_t expected_attach_type, bool sleepable) {
+  const ExecContexts can = exec_contexts(t, expected_attach_type);
+  return sleepable ? (can & kExecSleepable) : (can & (kExecNormal | kExecSignal));
 }
 
 void describe_ctx_types(btf::BtfBuilder& b) {

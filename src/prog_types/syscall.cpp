@@ -52,6 +52,10 @@ Result<TestRunResult> syscall_test_run(const TestRunTarget& p, const TestRunOpti
 // libbpf marks SEC("syscall") sleepable.
 constexpr SectionDef kSyscallSections[] = {{"syscall", 0, true}};
 
+// A syscall program runs from bpf(BPF_PROG_RUN) or a host's call, in task
+// context, and the kernel requires it to be sleepable.
+ExecContexts syscall_contexts(uint32_t) { return kExecSleepable; }
+
 }  // namespace
 
 // syscall_prog_func_proto falls back to the tracing helpers.
@@ -62,6 +66,7 @@ const ProgTypeOps kSyscallOps = {
     .kfunc_hook = KfuncHook::Syscall,
     .is_valid_access = syscall_access,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = syscall_contexts,
     .test_run = syscall_test_run,
 };
 

@@ -46,6 +46,28 @@ CtxAccess perf_event_access(const CtxQuery& q) {
   return {true, CtxLoad::Scalar};
 }
 
+// Where tracing programs run. An event that can happen in NMI (a probe, a
+// tracepoint, a perf sample, a traced function) can reach its programs
+// there; the kernel lets uprobes (kprobe-type), fentry/fexit/fmod_ret,
+// iterators, lsm and struct_ops sleep (can_be_sleepable).
+ExecContexts probe_contexts(uint32_t) { return kExecNormal | kExecSleepable | kExecSignal; }
+ExecContexts event_contexts(uint32_t) { return kExecNormal | kExecSignal; }
+ExecContexts hook_contexts(uint32_t) { return kExecNormal | kExecSleepable; }
+ExecContexts tracing_contexts(uint32_t attach) {
+  switch (attach) {
+    case BPF_TRACE_FENTRY:
+    case BPF_TRACE_FEXIT:
+    case BPF_MODIFY_RETURN:
+      return kExecNormal | kExecSleepable | kExecSignal;
+    case BPF_TRACE_ITER:  // runs from a read() of the iterator, never from NMI
+      return kExecNormal | kExecSleepable;
+    case BPF_TRACE_RAW_TP:  // tp_btf
+      return kExecNormal | kExecSignal;
+    default:
+      return kExecNormal;
+  }
+}
+
 constexpr SectionDef kKprobeSections[] = {
     {"kprobe+"},
     {"uprobe+"},
@@ -93,6 +115,7 @@ const ProgTypeOps kKprobeOps = {
     .kfunc_hook = KfuncHook::Kprobe,
     .is_valid_access = kprobe_access,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = probe_contexts,
 };
 
 const ProgTypeOps kTracepointOps = {
@@ -102,6 +125,7 @@ const ProgTypeOps kTracepointOps = {
     .kfunc_hook = KfuncHook::Tracing,
     .is_valid_access = tracepoint_access,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = event_contexts,
 };
 
 const ProgTypeOps kPerfEventOps = {
@@ -112,6 +136,7 @@ const ProgTypeOps kPerfEventOps = {
     .is_valid_access = perf_event_access,
     .ctx_type_names = kPerfEventCtxNames,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = event_contexts,
 };
 
 const ProgTypeOps kRawTracepointOps = {
@@ -121,6 +146,7 @@ const ProgTypeOps kRawTracepointOps = {
     .kfunc_hook = KfuncHook::Tracing,
     .is_valid_access = btf_args_access,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = event_contexts,
 };
 
 // The kernel gives writable raw tracepoints no kfunc hook.
@@ -130,6 +156,7 @@ const ProgTypeOps kRawTracepointWritableOps = {
     .sections = kRawTracepointWritableSections,
     .is_valid_access = unknown_type_access,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = event_contexts,
 };
 
 const ProgTypeOps kTracingOps = {
@@ -139,6 +166,7 @@ const ProgTypeOps kTracingOps = {
     .kfunc_hook = KfuncHook::Tracing,
     .is_valid_access = btf_args_access,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = tracing_contexts,
 };
 
 const ProgTypeOps kLsmOps = {
@@ -148,6 +176,7 @@ const ProgTypeOps kLsmOps = {
     .kfunc_hook = KfuncHook::Tracing,
     .is_valid_access = btf_args_access,
     .get_func_proto = tracing_func_proto,
+    .exec_contexts = hook_contexts,
 };
 
 // An operation may return a referenced object to its caller (the kernel lets
@@ -160,6 +189,7 @@ const ProgTypeOps kStructOpsOps = {
     .is_valid_access = btf_args_access,
     .get_func_proto = base_func_proto,
     .returns_reference = true,
+    .exec_contexts = hook_contexts,
 };
 
 // An extension takes the ctx and helpers of the program it replaces, which

@@ -9,6 +9,7 @@
 #include "exec/fixup.h"
 #include "isa/validate.h"
 #include "maps/prog_array.h"
+#include "prog_types/prog_type_ops.h"
 #include "runtime/core_relo.h"
 #include "runtime/state.h"
 #include "verifier/verifier.h"
@@ -112,6 +113,11 @@ Error load_program(ProgramState& prog, const std::vector<LoadedMap>& maps, const
   vopts.allow_callx = base.allow_callx;
   vopts.allow_kfunc_calls = true;  // by ksym index; bind_program_kfuncs checks them
   if (Error err = isa::validate_program(prog.insns, vopts)) return err;
+  // The load attributes' own rule, checked with or without the verifier: the
+  // kernel refuses these in check_attach_btf_id, before any instruction.
+  if (Error err = prog_types::check_exec_context(prog_types::ops(prog.prog_type), prog.expected_attach_type,
+                                                 prog.sleepable))
+    return Error(err.code(), err.message(), err.message() + "\n");
   auto kfuncs = bind_program_kfuncs(*prog.rt, prog);
   if (!kfuncs) return kfuncs.error();
   std::vector<verifier::InsnFacts> facts;

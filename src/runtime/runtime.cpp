@@ -135,6 +135,11 @@ Result<Program> Runtime::load_raw(std::span<const Insn> insns, const RawProgramO
     return Error(-EINVAL, fmt::format("prog '{}': {} is not a program type", opts.name,
                                       static_cast<uint32_t>(opts.type)));
   p->prog_type = opts.type;
+  p->expected_attach_type = opts.expected_attach_type;
+  // Unset: sleepable exactly where the type can run no other way (syscall),
+  // as libbpf's section for it would make the program.
+  p->sleepable = opts.sleepable.value_or(
+      !(prog_types::exec_contexts(prog_types::ops(opts.type), opts.expected_attach_type) & prog_types::kExecNormal));
   p->id = detail::IdRegistry::alloc_prog_id();
   const auto* first = reinterpret_cast<const isa::Insn*>(insns.data());
   p->insns.assign(first, first + insns.size());

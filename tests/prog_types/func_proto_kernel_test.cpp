@@ -22,6 +22,7 @@
 #include "hostbpf/hostbpf.h"
 #include "prog_types/prog_type_ops.h"
 #include "helpers/helper.h"
+#include "kernel_load.h"
 
 namespace hostbpf::prog_types {
 namespace {
@@ -42,34 +43,19 @@ std::vector<struct bpf_insn> probe(int32_t func_id) {
   return p;
 }
 
-struct KernelLoad {
-  int err = 0;
-  std::string log;
-};
-
-KernelLoad kernel_load(const ProgTypeOps& t, const std::vector<struct bpf_insn>& insns) {
-  std::string log(1 << 16, '\0');
-  LIBBPF_OPTS(bpf_prog_load_opts, o, .log_level = 1, .log_size = static_cast<uint32_t>(log.size()),
-              .log_buf = log.data());
-  o.expected_attach_type =
-      static_cast<enum bpf_attach_type>(t.sections.empty() ? 0 : t.sections.front().expected_attach_type);
-  if (t.type == ProgType::Syscall) o.prog_flags = BPF_F_SLEEPABLE;
-  const int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(t.type), "probe", "GPL", insns.data(), insns.size(),
-                               &o);
-  KernelLoad out;
-  out.err = fd < 0 ? -errno : 0;
-  if (fd >= 0) close(fd);
-  log.resize(std::strlen(log.c_str()));
-  out.log = std::move(log);
-  return out;
+// Loads as libbpf's first section of the type would: its attach type, and
+// sleepable for syscall.
+KernelLoad load_as_section(const ProgTypeOps& t, const std::vector<struct bpf_insn>& insns) {
+  const SectionDef* def = t.sections.empty() ? nullptr : &t.sections.front();
+  return kernel_load(t.type, def ? def->expected_attach_type : 0, def && def->sleepable, insns);
 }
 
 // The program types the kernel loads bare: a program that returns 0 at once.
 std::vector<const ProgTypeOps*> bare_loadable_types() {
   std::vector<const ProgTypeOps*> out;
-  const std::vector<struct bpf_insn> ret0 = {{BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
+  const std::vector<struct bpf_insn> ret0 = ret0_program();
   for (const ProgTypeOps* t : all())
-    if (t->type != ProgType::Unspec && kernel_load(*t, ret0).err == 0) out.push_back(t);
+    if (t->type != ProgType::Unspec && load_as_section(*t, ret0).err == 0) out.push_back(t);
   return out;
 }
 
@@ -87,8 +73,7 @@ bool hostbpf_refuses(Runtime& rt, const ProgTypeOps& t, int32_t func_id, std::st
 
 TEST(FuncProtoKernel, HelpersPerTypeAsTheKernelDecides) {
   libbpf_set_print(quiet_libbpf);
-  const std::vector<struct bpf_insn> ret0 = {{BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
-  if (bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "probe", "GPL", ret0.data(), ret0.size(), nullptr) < 0)
+  if (!kernel_loads_programs())
     GTEST_SKIP() << "bpf() not permitted here: " << std::strerror(errno);
   const std::vector<const ProgTypeOps*> types = bare_loadable_types();
   // Most types load bare; those needing an attach target (tracing, lsm,
@@ -103,7 +88,7 @@ TEST(FuncProtoKernel, HelpersPerTypeAsTheKernelDecides) {
       bool classified = false;
       for (const ProgTypeOps* other : all()) classified |= other->get_func_proto(id);
       if (!provided && !classified) continue;
-      const KernelLoad k = kernel_load(*t, probe(id));
+      const KernelLoad k = load_as_section(*t, probe(id));
       const bool kernel_refuses = k.log.find(kRefused) != std::string::npos;
       if (classified) {
         EXPECT_EQ(t->get_func_proto(id), !kernel_refuses)

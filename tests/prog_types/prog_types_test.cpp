@@ -27,8 +27,9 @@ TEST(ProgTypes, EveryKernelTypeHasItsRecordUnderLibbpfsName) {
     EXPECT_NE(t->is_valid_access, nullptr) << t->name;
     EXPECT_NE(t->get_func_proto, nullptr) << t->name;
     // Debian 12's libbpf predates the newest types; where it knows one, the name is its.
-    if (const char* lib = libbpf_bpf_prog_type_str(static_cast<enum bpf_prog_type>(v)))
+    if (const char* lib = libbpf_bpf_prog_type_str(static_cast<enum bpf_prog_type>(v))) {
       EXPECT_EQ(t->name, lib) << v;
+    }
     EXPECT_STREQ(prog_type_name(static_cast<ProgType>(v)), std::string(t->name).c_str());
   }
   EXPECT_EQ(find(kNumProgTypes), nullptr);
@@ -193,6 +194,59 @@ TEST(ProgTypes, HelpersAreDecidedPerType) {
   EXPECT_TRUE(ops(ProgType::Syscall).get_func_proto(BPF_FUNC_get_stack));
   EXPECT_FALSE(ops(ProgType::Xdp).get_func_proto(BPF_FUNC_get_stack));
   EXPECT_FALSE(ops(ProgType::SchedCls).get_func_proto(BPF_FUNC_probe_read));
+}
+
+// Where programs may run: the kernel's can_be_sleepable, syscall's
+// "only sleepable", and which types' events can arrive in signal context.
+TEST(ProgTypes, ExecContextsPerTypeAndAttachType) {
+  EXPECT_EQ(exec_contexts(ops(ProgType::Syscall), 0), kExecSleepable);
+  EXPECT_EQ(exec_contexts(ops(ProgType::Xdp), 0), kExecNormal);
+  EXPECT_EQ(exec_contexts(ops(ProgType::SocketFilter), 0), kExecNormal);
+  EXPECT_EQ(exec_contexts(ops(ProgType::PerfEvent), 0), kExecNormal | kExecSignal);
+  EXPECT_EQ(exec_contexts(ops(ProgType::Kprobe), 0), kExecNormal | kExecSleepable | kExecSignal);
+  EXPECT_EQ(exec_contexts(ops(ProgType::Lsm), BPF_LSM_MAC), kExecNormal | kExecSleepable);
+  EXPECT_EQ(exec_contexts(ops(ProgType::StructOps), 0), kExecNormal | kExecSleepable);
+  const ProgTypeOps& tracing = ops(ProgType::Tracing);
+  EXPECT_EQ(exec_contexts(tracing, BPF_TRACE_FENTRY), kExecNormal | kExecSleepable | kExecSignal);
+  EXPECT_EQ(exec_contexts(tracing, BPF_TRACE_ITER), kExecNormal | kExecSleepable);
+  EXPECT_EQ(exec_contexts(tracing, BPF_TRACE_RAW_TP), kExecNormal | kExecSignal);
+  EXPECT_EQ(exec_contexts(tracing, BPF_TRACE_KPROBE_MULTI), kExecNormal);
+
+  // A loaded program: sleepable ones only sleep; the others run normally,
+  // and in signal context where the type allows.
+  EXPECT_EQ(program_exec_contexts(tracing, BPF_TRACE_FENTRY, true), kExecSleepable);
+  EXPECT_EQ(program_exec_contexts(tracing, BPF_TRACE_FENTRY, false), kExecNormal | kExecSignal);
+  EXPECT_EQ(program_exec_contexts(ops(ProgType::Syscall), 0, true), kExecSleepable);
+  EXPECT_EQ(program_exec_contexts(ops(ProgType::Xdp), 0, false), kExecNormal);
+  EXPECT_EQ(program_exec_contexts(ops(ProgType::Xdp), 0, true), 0);
+}
+
+TEST(ProgTypes, CheckExecContextGivesTheKernelsMessages) {
+  const std::string cannot = "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable";
+  Error e = check_exec_context(ops(ProgType::Xdp), 0, true);
+  EXPECT_EQ(e.code(), -EINVAL);
+  EXPECT_EQ(e.message(), cannot);
+  e = check_exec_context(ops(ProgType::Tracing), BPF_TRACE_RAW_TP, true);
+  EXPECT_EQ(e.message(), cannot);
+  e = check_exec_context(ops(ProgType::Syscall), 0, false);
+  EXPECT_EQ(e.code(), -EINVAL);
+  EXPECT_EQ(e.message(), "Syscall programs can only be sleepable");
+  EXPECT_FALSE(check_exec_context(ops(ProgType::Syscall), 0, true));
+  EXPECT_FALSE(check_exec_context(ops(ProgType::Tracing), BPF_TRACE_ITER, true));
+  EXPECT_FALSE(check_exec_context(ops(ProgType::Xdp), 0, false));
+}
+
+// What libbpf's sections set is always a combination the type allows, so
+// no object ever meets these messages through its section names alone.
+TEST(ProgTypes, EverySectionsAttributesPassCheckExecContext) {
+  size_t sleepable = 0;
+  for (const ProgTypeOps* t : all())
+    for (const SectionDef& d : t->sections) {
+      EXPECT_FALSE(check_exec_context(*t, d.expected_attach_type, d.sleepable)) << d.name;
+      sleepable += d.sleepable;
+    }
+  // uprobe.s uretprobe.s fentry.s fmod_ret.s fexit.s iter.s lsm.s struct_ops.s syscall
+  EXPECT_EQ(sleepable, 9u);
 }
 
 }  // namespace

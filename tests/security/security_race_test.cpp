@@ -45,7 +45,9 @@ TEST(SecurityRace, SlotsChangeAndTargetsDieWhileProgramsTailCallThroughThem) {
     ASSERT_TRUE(other.ok());
     ASSERT_FALSE(other->load());
     ASSERT_FALSE(jmp.update(uint32_t{0}, other->program("target_xdp")->id()));
-    if (round % 3 == 2) ASSERT_FALSE(jmp.remove({reinterpret_cast<const uint8_t*>("\0\0\0\0"), 4}));
+    if (round % 3 == 2) {
+      ASSERT_FALSE(jmp.remove({reinterpret_cast<const uint8_t*>("\0\0\0\0"), 4}));
+    }
   }
   stop = true;
   for (auto& t : readers) t.join();
