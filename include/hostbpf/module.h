@@ -22,6 +22,10 @@
 //   }
 //   HOSTBPF_MODULE(init, nullptr)
 //
+// A module registers struct_ops types the same way the host does
+// (ctx->add_struct_ops, see hostbpf/struct_ops.h) during init; they live in
+// its split BTF and go when it is unloaded, or when its init fails.
+//
 // Lifecycle. The module is COMING while init runs. Its types and kfuncs go
 // into split BTF over the host's; ctx->publish() (or init returning 0)
 // publishes that BTF and registers the kfunc sets that add() collected, one
@@ -46,7 +50,7 @@ namespace hostbpf {
 
 /// Bumped when ModuleContext's virtual interface changes; a module built
 /// against another version is refused.
-constexpr int kModuleAbiVersion = 1;
+constexpr int kModuleAbiVersion = 2;  // 2: Registrar::register_struct_ops
 
 class ModuleContext : public Registrar {
  public:

@@ -116,6 +116,25 @@ std::shared_ptr<Btf> Btf::empty(std::shared_ptr<const Btf> base) {
 
 Btf::~Btf() { btf__free(btf_); }
 
+Error Btf::truncate(uint32_t end_id) {
+  if (end_id >= this->end_id()) return {};
+  if (end_id < start_id())
+    return Error(-EINVAL, fmt::format("BTF: cannot truncate to [{}], below its first own type [{}]", end_id,
+                                      start_id()));
+  struct btf* fresh = base_ ? btf__new_empty_split(mutable_base(base_)) : btf__new_empty();
+  if (!fresh) throw std::bad_alloc();
+  for (uint32_t id = start_id(); id < end_id; id++) {
+    const int err = btf__add_type(fresh, btf_, btf__type_by_id(btf_, id));
+    if (err < 0) {
+      btf__free(fresh);
+      return Error(err, fmt::format("BTF: copying type [{}] while truncating failed", id));
+    }
+  }
+  btf__free(btf_);
+  btf_ = fresh;
+  return {};
+}
+
 uint32_t Btf::start_id() const { return base_ ? base_->end_id() : 1; }
 
 const struct btf_type* Btf::type(uint32_t id) const {

@@ -65,6 +65,12 @@ class Btf {
   /// when the chain is malformed.
   uint32_t skip_modifiers_and_typedefs(uint32_t id) const;
 
+  /// Drops this BTF's own types from `end_id` on (libbpf cannot remove
+  /// types, so the kept ones are copied into a fresh libbpf object, keeping
+  /// their ids). For a registration that failed after describing part of
+  /// itself; only while the BTF is unshared, like BtfBuilder.
+  Error truncate(uint32_t end_id);
+
   /// The encoded BTF (own types and strings only for split BTF).
   std::vector<uint8_t> raw_data() const;
 

@@ -175,7 +175,7 @@ uint32_t BtfBuilder::func_proto(uint32_t ret, const std::vector<Param>& params) 
   return id;
 }
 
-uint32_t BtfBuilder::func(std::string_view name, uint32_t proto) {
+uint32_t BtfBuilder::func(std::string_view name, uint32_t proto, int linkage) {
   const std::string n(name);
   const std::string what = fmt::format("function '{}'", name);
   const struct btf_type* p = btf_->type(proto);
@@ -183,7 +183,7 @@ uint32_t BtfBuilder::func(std::string_view name, uint32_t proto) {
     if (!error_) error_ = Error(-EINVAL, fmt::format("BTF {}: type [{}] is not a FUNC_PROTO", what, proto));
     return 0;
   }
-  return check(btf__add_func(btf_->raw_mutable(), n.c_str(), BTF_FUNC_GLOBAL, static_cast<int>(proto)), what);
+  return check(btf__add_func(btf_->raw_mutable(), n.c_str(), static_cast<enum btf_func_linkage>(linkage), static_cast<int>(proto)), what);
 }
 
 Result<std::shared_ptr<const Btf>> BtfBuilder::finish() {

@@ -68,8 +68,9 @@ class BtfBuilder {
   /// ENUM (values fit in 32 bits) or ENUM64 otherwise.
   uint32_t enum_type(std::string_view name, uint32_t size, const std::vector<EnumValue>& values, bool is_signed = false);
   uint32_t func_proto(uint32_t ret, const std::vector<Param>& params);
-  /// A FUNC of linkage BTF_FUNC_GLOBAL (kfuncs are global in vmlinux).
-  uint32_t func(std::string_view name, uint32_t proto);
+  /// A FUNC, of linkage BTF_FUNC_GLOBAL by default (kfuncs are global in
+  /// vmlinux; struct_ops stubs are static).
+  uint32_t func(std::string_view name, uint32_t proto, int linkage = BTF_FUNC_GLOBAL);
 
   /// The id that the next add will return (for self-referential types).
   uint32_t next_id() const;

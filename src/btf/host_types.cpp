@@ -72,6 +72,22 @@ void add_uapi_enums(BtfBuilder& b) {
 
 #undef HOSTBPF_ENUM_VALUE
 
+// struct bpf_struct_ops_common_value, the first member of every struct_ops
+// map value (struct bpf_struct_ops_<name>), with the kernel's layout.
+void add_struct_ops_common_value(BtfBuilder& b) {
+  if (b.lookup("bpf_struct_ops_common_value", BTF_KIND_STRUCT)) return;
+  uint32_t atomic = b.lookup("atomic_t", BTF_KIND_TYPEDEF);
+  if (!atomic) atomic = b.typedef_type("atomic_t", b.struct_type("", 4, {{"counter", b.int_type("int", 4, true), 0}}));
+  uint32_t refcount = b.lookup("refcount_t", BTF_KIND_TYPEDEF);
+  if (!refcount) refcount = b.typedef_type("refcount_t", b.struct_type("refcount_struct", 4, {{"refs", atomic, 0}}));
+  const uint32_t state = b.enum_type("bpf_struct_ops_state", 4,
+                                     {{"BPF_STRUCT_OPS_STATE_INIT", 0},
+                                      {"BPF_STRUCT_OPS_STATE_INUSE", 1},
+                                      {"BPF_STRUCT_OPS_STATE_TOBEFREE", 2},
+                                      {"BPF_STRUCT_OPS_STATE_READY", 3}});
+  b.struct_type("bpf_struct_ops_common_value", 8, {{"refcnt", refcount, 0}, {"state", state, 32}});
+}
+
 }  // namespace
 
 void add_standard_types(BtfBuilder& b) {
@@ -80,6 +96,7 @@ void add_standard_types(BtfBuilder& b) {
   const bool complete = b.lookup("xdp_action", BTF_KIND_ENUM) != 0;
   add_integer_typedefs(b);
   if (!complete) add_uapi_enums(b);
+  add_struct_ops_common_value(b);
 }
 
 }  // namespace hostbpf::btf

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+
 namespace hostbpf::detail {
 
 std::string demangle(const char* mangled) {
@@ -153,6 +154,97 @@ Result<uint32_t> BtfDescriber::define_func(std::string_view name, const void* ad
   const uint32_t id = b.func(name, b.func_proto(*r, ps));
   if (b.error()) return fail(b.error(), where);
   funcs_.emplace_back(id, addr);
+  return id;
+}
+
+Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsDesc& desc) {
+  const std::string where = fmt::format("struct_ops {}", desc.name);
+  if (Error e = check_open(where)) return e;
+  auto err = [&](int code, std::string msg) { return Error(code, fmt::format("{}: {}: {}", owner_name_, where, msg)); };
+  if (desc.name.empty()) return Error(-EINVAL, fmt::format("{}: a struct_ops type needs a name", owner_name_));
+  if (btf_->find(desc.name, BTF_KIND_STRUCT).ok())
+    return err(-EEXIST, "struct " + desc.name + " already exists in the BTF");
+  if (desc.cxx_name && records_.count(desc.cxx_name))
+    return err(-EEXIST, fmt::format("C++ type '{}' is already described", demangle(desc.cxx_name)));
+  if (!desc.cfi_stubs) return err(-EINVAL, "no cfi_stubs");
+  btf::BtfBuilder b(btf_);
+  std::vector<btf::Field> fields;
+  // Per function pointer with a stub: its parameter type ids, which the stub
+  // FUNC shares (the kernel matches a stub's arguments to the member's by id).
+  struct Stub {
+    std::string name;
+    uint32_t ret;
+    std::vector<btf::Param> params;
+  };
+  std::vector<Stub> stubs;
+  uint32_t end = 0;
+  for (const StructOpsMember& m : desc.members) {
+    const std::string mwhere = fmt::format("{}: member '{}'", where, m.name);
+    if (m.offset < end)
+      return err(-EINVAL, fmt::format("member '{}' at byte {} overlaps the one before it", m.name, m.offset));
+    uint32_t type = 0;
+    if (m.is_func) {
+      if (!m.param_names.empty() && m.param_names.size() != m.params.size())
+        return err(-EINVAL, fmt::format("member '{}': {} parameter names for {} parameters", m.name,
+                                        m.param_names.size(), m.params.size()));
+      auto r = type_id(b, m.ret, mwhere + ": return type");
+      if (!r.ok()) return r.error();
+      std::vector<btf::Param> anon, named;
+      for (size_t i = 0; i < m.params.size(); i++) {
+        auto t = type_id(b, m.params[i], fmt::format("{}: parameter {}", mwhere, i + 1));
+        if (!t.ok()) return t.error();
+        anon.push_back({"", *t});
+        named.push_back({m.param_names.empty() ? std::string() : m.param_names[i], *t});
+      }
+      type = b.pointer(b.func_proto(*r, anon));
+      const void* stub =
+          *reinterpret_cast<const void* const*>(static_cast<const char*>(desc.cfi_stubs) + m.offset);
+      if (stub) stubs.push_back({fmt::format("{}__{}", desc.name, m.name), *r, std::move(named)});
+      end = m.offset + sizeof(void*);
+    } else {
+      if (!m.param_names.empty()) return err(-EINVAL, fmt::format("data member '{}' has parameter names", m.name));
+      auto t = type_id(b, m.type, mwhere);
+      if (!t.ok()) return t.error();
+      type = *t;
+      const long long size = btf__resolve_size(btf_->raw(), type);
+      end = m.offset + static_cast<uint32_t>(size > 0 ? size : 0);
+    }
+    if (end > desc.size)
+      return err(-EINVAL, fmt::format("member '{}' runs past the struct's {} bytes", m.name, desc.size));
+    fields.push_back({m.name, type, m.offset * 8});
+  }
+  const uint32_t id = b.struct_type(desc.name, static_cast<uint32_t>(desc.size), fields);
+  const uint32_t common = b.lookup(struct_ops::kCommonValue, BTF_KIND_STRUCT);
+  if (!common && !b.error()) return err(-EINVAL, fmt::format("the BTF has no struct {}", struct_ops::kCommonValue));
+  // The kernel aligns data to a cacheline: 64 bytes, and the value's size to it.
+  const uint32_t value_size = (struct_ops::kDataOffset + static_cast<uint32_t>(desc.size) + 63) / 64 * 64;
+  b.struct_type(struct_ops::kValuePrefix + desc.name, value_size,
+                {{"common", common, 0}, {"data", id, struct_ops::kDataOffset * 8}});
+  for (const Stub& s : stubs) b.func(s.name, b.func_proto(s.ret, s.params), BTF_FUNC_STATIC);
+  if (b.error()) return fail(b.error(), where);
+  return id;
+}
+
+Result<uint32_t> BtfDescriber::register_struct_ops(const StructOpsDesc& desc, const module::BtfOwner* owner,
+                                                   struct_ops::StructOpsTable& table) {
+  const uint32_t mark = btf_->end_id();
+  auto id = emit_struct_ops(desc);
+  Error e = id.ok() ? Error() : id.error();
+  if (!e) {
+    auto d = struct_ops::desc_init(*btf_, owner, desc.name, desc.cfi_stubs, desc.ops);
+    if (d.ok()) {
+      auto added = table.add(std::move(*d));
+      if (!added.ok()) e = added.error();
+    } else {
+      e = d.error();
+    }
+  }
+  if (e) {
+    // Nothing of a refused registration stays: a corrected retry starts clean.
+    if (Error t = btf_->truncate(mark)) return t.context(fmt::format("{}: struct_ops {}", owner_name_, desc.name));
+    return e;
+  }
+  if (desc.cxx_name) records_[desc.cxx_name] = *id;
   return id;
 }
 

@@ -18,6 +18,8 @@
 
 #include "btf/builder.h"
 #include "hostbpf/registrar.h"
+#include "module/btf_owner.h"
+#include "struct_ops/table.h"
 
 namespace hostbpf::detail {
 
@@ -32,6 +34,12 @@ class BtfDescriber {
   Error bind_record(const char* cxx_name, std::string_view btf_name);
   Result<uint32_t> define_func(std::string_view name, const void* addr, const TypeDesc& ret,
                                const std::vector<TypeDesc>& params, const std::vector<std::string>& param_names);
+  /// register_bpf_struct_ops: describes the type (emit_struct_ops), reads
+  /// it back into a descriptor (struct_ops::desc_init) and adds that to
+  /// `table` for `owner`, then binds the C++ type to the struct. On any
+  /// error the BTF is as it was before the call. Returns the struct's id.
+  Result<uint32_t> register_struct_ops(const StructOpsDesc& desc, const module::BtfOwner* owner,
+                                       struct_ops::StructOpsTable& table);
   Result<uint32_t> find(std::string_view name, uint32_t kind) const;
   /// The BTF id of the struct bound to C++ type `cxx_name` (here or in the base).
   Result<uint32_t> record_of(const char* cxx_name) const;
@@ -52,6 +60,13 @@ class BtfDescriber {
  private:
   Result<uint32_t> type_id(btf::BtfBuilder& b, const TypeDesc& d, std::string_view where) const;
   Error fail(Error e, std::string_view where) const;
+  // The BTF half of register_bpf_struct_ops: STRUCT `desc.name` from its
+  // members (function pointers as pointers to FUNC_PROTOs), the wrapper
+  // STRUCT bpf_struct_ops_<name> { common; data at byte 64 }, and a static
+  // FUNC <name>__<member> per function pointer whose stub is non-null, with
+  // the member's own parameter types and the given names (their
+  // annotations). Returns the struct's id.
+  Result<uint32_t> emit_struct_ops(const StructOpsDesc& desc);
   void point_at(uint32_t from, uint32_t to);
 
   std::string owner_name_;

@@ -108,3 +108,13 @@ Error HostRegistrar::register_dtor(const char* cxx_name, std::string_view dtor) 
 }
 
 }  // namespace hostbpf::detail
+
+namespace hostbpf::detail {
+
+Result<uint32_t> HostRegistrar::register_struct_ops(const StructOpsDesc& desc) {
+  std::lock_guard lock(mu_);
+  if (Error e = check(fmt::format("struct_ops {}", desc.name))) return e;
+  return d_.register_struct_ops(desc, &host_, struct_ops_);
+}
+
+}  // namespace hostbpf::detail

@@ -21,9 +21,13 @@ class HostRegistrar final : public Registrar {
  public:
   /// `build_error`: what went wrong building the host BTF from RuntimeOptions
   /// (empty when nothing did); every registration then reports it.
-  HostRegistrar(kfunc::KfuncRegistry& kfuncs, const module::BtfOwner& host, std::shared_ptr<btf::Btf> btf,
-                Error build_error)
-      : kfuncs_(kfuncs), host_(host), d_("vmlinux", std::move(btf)), build_error_(std::move(build_error)) {}
+  HostRegistrar(kfunc::KfuncRegistry& kfuncs, struct_ops::StructOpsTable& struct_ops, const module::BtfOwner& host,
+                std::shared_ptr<btf::Btf> btf, Error build_error)
+      : kfuncs_(kfuncs),
+        struct_ops_(struct_ops),
+        host_(host),
+        d_("vmlinux", std::move(btf)),
+        build_error_(std::move(build_error)) {}
 
   /// The host's describer, for modules to find host types in: read only once
   /// sealed (a module load seals first).
@@ -48,12 +52,14 @@ class HostRegistrar final : public Registrar {
                                const std::vector<std::string>& param_names) override;
   Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& types) override;
   Error register_dtor(const char* cxx_name, std::string_view dtor) override;
+  Result<uint32_t> register_struct_ops(const StructOpsDesc& desc) override;
 
  private:
   // The runtime's own error (an unreadable host BTF), then -EBUSY once sealed.
   Error check(std::string_view what) const;
 
   kfunc::KfuncRegistry& kfuncs_;
+  struct_ops::StructOpsTable& struct_ops_;
   const module::BtfOwner& host_;
   mutable std::mutex mu_;
   BtfDescriber d_;

@@ -105,4 +105,8 @@ Error ModuleContextImpl::register_pending() {
   return rt_.kfuncs.register_dtor_kfuncs(mod_->owner(), pairs);
 }
 
+Result<uint32_t> ModuleContextImpl::register_struct_ops(const StructOpsDesc& desc) {
+  return d_.register_struct_ops(desc, mod_->owner(), rt_.struct_ops);
+}
+
 }  // namespace hostbpf::detail

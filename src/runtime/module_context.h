@@ -42,6 +42,9 @@ class ModuleContextImpl final : public ModuleContext {
   }
   Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& types) override;
   Error register_dtor(const char* cxx_name, std::string_view dtor) override;
+  /// Into the module's split BTF and its struct_ops table, during init; the
+  /// types go when the module does.
+  Result<uint32_t> register_struct_ops(const StructOpsDesc& desc) override;
 
   bool published() const { return published_; }
   /// The message given to fail() (empty when none).

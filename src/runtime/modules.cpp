@@ -35,6 +35,7 @@ std::string dl_error() {
 // Removes what a module registered and who can find it; its state is GOING.
 void unpublish(RuntimeState& rt, const std::shared_ptr<module::Module>& m) {
   rt.kfuncs.remove_owner(m->owner());  // its sets, destructors and addresses
+  rt.struct_ops.remove_owner(m->owner());
   rt.modules.unpublish(m);
 }
 
@@ -133,6 +134,9 @@ Result<ModuleRegistry::Loaded> load_module(RuntimeState& rt, const std::string& 
     // COMING -> GOING: nobody could take a reference, so this cannot fail.
     (void)mod->begin_unload();
     if (was_published) unpublish(rt, mod);
+    // Registered during init even when never published; the descriptors
+    // hold the module's callbacks, so they go before its code does.
+    else rt.struct_ops.remove_owner(mod->owner());
     // The exception is gone (its message copied) before its code is.
     unmap(opened->handle);
     if (!thrown.empty())

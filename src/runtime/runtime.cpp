@@ -8,6 +8,7 @@
 #include "base/rcu.h"
 #include "btf/builder.h"
 #include "prog_types/prog_type_ops.h"
+#include "struct_ops/dummy_ops.h"
 #include "kfunc/cpumask.h"
 #include "isa/validate.h"
 #include "runtime/state.h"
@@ -50,10 +51,13 @@ RuntimeState::RuntimeState(RuntimeOptions o) : opts(std::move(o)), trace(opts.tr
   if (b.error() && !build_error) build_error = Error(b.error()).context("host BTF: standard types");
   host = {"vmlinux", btf, false};
   kfuncs.add_owner(&host);
-  host_registrar = std::make_unique<HostRegistrar>(kfuncs, host, btf, std::move(build_error));
+  host_registrar = std::make_unique<HostRegistrar>(kfuncs, struct_ops, host, btf, std::move(build_error));
   // The built-in kfunc library goes in the way any host's does.
   if (Error e = kfunc::register_cpumask_kfuncs(*host_registrar))
     host_registrar->record_build_error(Error(e).context("host BTF: bpf_cpumask kfuncs"));
+  // So is the built-in struct_ops type.
+  if (Error e = struct_ops::register_bpf_dummy_ops(*host_registrar))
+    host_registrar->record_build_error(Error(e).context("host BTF: bpf_dummy_ops"));
 }
 
 }  // namespace detail

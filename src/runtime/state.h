@@ -12,6 +12,7 @@
 #include "module/module.h"
 #include "hostbpf/hostbpf.h"
 #include "runtime/access.h"
+#include "struct_ops/table.h"
 #include "maps/map.h"
 #include "object/object_spec.h"
 #include "runtime/host_registrar.h"
@@ -38,6 +39,9 @@ struct RuntimeState {
   module::BtfOwner host;
   /// Every owner's kfunc sets, destructors and function addresses (the host's first).
   kfunc::KfuncRegistry kfuncs;
+  /// Every owner's registered struct_ops types (the host's, and each loaded
+  /// module's).
+  struct_ops::StructOpsTable struct_ops;
   /// The host's Registrar (Runtime::host()), describing into host.btf in
   /// place until sealed.
   std::unique_ptr<HostRegistrar> host_registrar;

@@ -130,6 +130,33 @@ TEST(SplitBtf, ModuleTypesContinueAfterTheHostsAndSeeThem) {
   EXPECT_EQ((*again)->find("widget", BTF_KIND_STRUCT).value(), widget);
 }
 
+// truncate() drops a failed registration's types: the ones kept keep their
+// ids, names and members, and the next type added takes the first dropped id.
+TEST(SplitBtf, TruncateDropsTheNewestOwnTypes) {
+  auto host = Btf::empty();
+  BtfBuilder hb(host);
+  const uint32_t u32 = hb.int_type("unsigned int", 4, false);
+  auto base = hb.finish();
+  ASSERT_TRUE(base.ok());
+  auto mod = Btf::empty(*base);
+  BtfBuilder b(mod);
+  const uint32_t keep = b.struct_type("keep", 4, {{"x", u32, 0}});
+  const uint32_t mark = mod->end_id();
+  b.struct_type("gone", 4, {{"y", u32, 0}});
+  b.pointer(keep);
+  ASSERT_EQ(mod->end_id(), mark + 2);
+  ASSERT_FALSE(mod->truncate(mark));
+  EXPECT_EQ(mod->end_id(), mark);
+  EXPECT_EQ(*mod->find("keep", BTF_KIND_STRUCT), keep);
+  EXPECT_FALSE(mod->find("gone", BTF_KIND_STRUCT).ok());
+  EXPECT_EQ(mod->find("unsigned int", BTF_KIND_INT).value(), u32);  // the base is untouched
+  EXPECT_EQ(btf_members(mod->type(keep))[0].type, u32);
+  BtfBuilder again(mod);
+  EXPECT_EQ(again.struct_type("gone", 4, {{"y", u32, 0}}), mark);
+  EXPECT_FALSE(mod->truncate(mod->end_id() + 5));  // past the end: nothing to drop
+  EXPECT_EQ(mod->truncate(1).code(), -EINVAL);     // into the base: refused
+}
+
 TEST(BtfDump, CHeaderIsSelfContainedWithGuardAndCoreAttribute) {
   auto base = host();
   auto header = base->dump_c("__HOSTBPF_HOST_H__");
