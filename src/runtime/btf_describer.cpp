@@ -197,10 +197,13 @@ Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsDesc& desc) {
         named.push_back({m.param_names.empty() ? std::string() : m.param_names[i], *t});
       }
       type = b.pointer(b.func_proto(*r, anon));
+      end = m.offset + sizeof(void*);
+      // The stub is read from the caller's instance only once it is inside it.
+      if (end > desc.size)
+        return err(-EINVAL, fmt::format("member '{}' runs past the struct's {} bytes", m.name, desc.size));
       const void* stub =
           *reinterpret_cast<const void* const*>(static_cast<const char*>(desc.cfi_stubs) + m.offset);
       if (stub) stubs.push_back({fmt::format("{}__{}", desc.name, m.name), *r, std::move(named)});
-      end = m.offset + sizeof(void*);
     } else {
       if (!m.param_names.empty()) return err(-EINVAL, fmt::format("data member '{}' has parameter names", m.name));
       auto t = type_id(b, m.type, mwhere);

@@ -236,6 +236,10 @@ TEST_F(StructOpsRegistration, MembersMustFitAndNotOverlap) {
   d.members[3].offset = sizeof(demo_ops);
   expect_refused(d, -EINVAL, "member 'capacity' runs past the struct's");
   d = demo().desc();
+  d.members.resize(2);
+  d.members[1].offset = sizeof(demo_ops);  // a function pointer past the end: its stub is never read
+  expect_refused(d, -EINVAL, "member 'pick' runs past the struct's");
+  d = demo().desc();
   d.members[1].offset = 4;
   expect_refused(d, -EINVAL, "member 'pick' at byte 4 overlaps the one before it");
   d = demo().desc();
