@@ -143,7 +143,7 @@ class Registrar {
   /// the BTF id of the ops struct.
   template <class T>
   Result<uint32_t> add_struct_ops(const StructOps<T>& ops) {
-    return register_struct_ops(ops.desc());
+    return register_struct_ops(ops.registration());
   }
 
   /// The BTF id of a type or FUNC by name (BTF_KIND_* `kind`), here or in the
@@ -160,7 +160,7 @@ class Registrar {
   /// Registers FUNC `id` with `flags` for each of `prog_types`, one set per hook.
   virtual Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& prog_types) = 0;
   virtual Error register_dtor(const char* cxx_name, std::string_view dtor) = 0;
-  virtual Result<uint32_t> register_struct_ops(const StructOpsDesc& desc) = 0;
+  virtual Result<uint32_t> register_struct_ops(const StructOpsRegistration& desc) = 0;
 
  protected:
   Registrar() = default;

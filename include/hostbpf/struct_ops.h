@@ -106,10 +106,13 @@ struct StructOpsProgInfo {
   bool sleepable;
 };
 
-/// The subsystem's side of struct bpf_struct_ops. `kdata` is the instance
-/// of the ops struct the runtime built for a map: its function pointers call
-/// the map's programs, its data members are the object's values.
-struct StructOpsCallbacks {
+/// The subsystem's side of struct bpf_struct_ops, over kdata of type K:
+/// `void` as the registration crosses the Registrar (StructOpsCallbacks),
+/// the ops struct itself in StructOps<T>. `kdata` is the instance of the ops
+/// struct the runtime built for a map: its function pointers call the map's
+/// programs, its data members are the object's values.
+template <class K>
+struct BasicStructOpsCallbacks {
   /// Once, when the type is registered; non-zero aborts the registration.
   std::function<int()> init;
   /// Per program, at load: non-zero refuses it ("attach to unsupported
@@ -117,19 +120,21 @@ struct StructOpsCallbacks {
   std::function<int(uint32_t member, const StructOpsProgInfo& prog)> check_member;
   /// Per member, while a map is filled: <0 error, >0 handled here (the
   /// runtime leaves the member alone), 0 the runtime's default. Optional.
-  std::function<int(uint32_t member, void* kdata, const void* udata)> init_member;
+  std::function<int(uint32_t member, K* kdata, const K* udata)> init_member;
   /// Activate and deactivate an implementation. Required.
-  std::function<int(void* kdata, StructOpsLink* link)> reg;
-  std::function<void(void* kdata, StructOpsLink* link)> unreg;
+  std::function<int(K* kdata, StructOpsLink* link)> reg;
+  std::function<void(K* kdata, StructOpsLink* link)> unreg;
   /// Swap the implementation behind a link (-EOPNOTSUPP without it). Optional.
-  std::function<int(void* kdata, void* old_kdata, StructOpsLink* link)> update;
+  std::function<int(K* kdata, K* old_kdata, StructOpsLink* link)> update;
   /// A whole-struct check once every member is filled. Optional.
-  std::function<int(void* kdata)> validate;
+  std::function<int(K* kdata)> validate;
 };
+using StructOpsCallbacks = BasicStructOpsCallbacks<void>;
 
 /// A registration as it crosses the Registrar's virtual call (plain data;
-/// StructOps<T> builds it from the C++ type).
-struct StructOpsDesc {
+/// StructOps<T> builds it from the C++ type). The kernel's struct
+/// bpf_struct_ops.
+struct StructOpsRegistration {
   std::string name;  // the C struct's name, "cache_ops"
   const char* cxx_name = nullptr;  // typeid(T).name()
   size_t size = 0;
@@ -142,9 +147,9 @@ struct StructOpsDesc {
 };
 
 /// An ops type T to register (Registrar::add_struct_ops): its members, its
-/// stubs and its callbacks, typed.
+/// stubs, and its callbacks (the fields it inherits), typed.
 template <class T>
-class StructOps {
+class StructOps : public BasicStructOpsCallbacks<T> {
  public:
   static_assert(std::is_standard_layout_v<T> && std::is_trivially_copyable_v<T>,
                 "an ops struct is a C struct: standard layout, trivially copyable");
@@ -158,36 +163,28 @@ class StructOps {
     return *this;
   }
 
-  std::function<int()> init;
-  std::function<int(uint32_t member, const StructOpsProgInfo& prog)> check_member;
-  std::function<int(uint32_t member, T* kdata, const T* udata)> init_member;
-  std::function<int(T* kdata, StructOpsLink* link)> reg;
-  std::function<void(T* kdata, StructOpsLink* link)> unreg;
-  std::function<int(T* kdata, T* old_kdata, StructOpsLink* link)> update;
-  std::function<int(T* kdata)> validate;
-
-  /// The untyped registration.
-  StructOpsDesc desc() const {
-    StructOpsDesc d;
+  /// The untyped registration: each callback takes the ops struct as void*.
+  StructOpsRegistration registration() const {
+    StructOpsRegistration d;
     d.name = name_;
     d.cxx_name = typeid(T).name();
     d.size = sizeof(T);
     d.align = alignof(T);
     d.members = members_;
     d.cfi_stubs = stubs_;
-    d.ops.init = init;
-    d.ops.check_member = check_member;
-    if (init_member)
-      d.ops.init_member = [f = init_member](uint32_t m, void* k, const void* u) {
+    d.ops.init = this->init;
+    d.ops.check_member = this->check_member;
+    if (auto f = this->init_member)
+      d.ops.init_member = [f](uint32_t m, void* k, const void* u) {
         return f(m, static_cast<T*>(k), static_cast<const T*>(u));
       };
-    if (reg) d.ops.reg = [f = reg](void* k, StructOpsLink* l) { return f(static_cast<T*>(k), l); };
-    if (unreg) d.ops.unreg = [f = unreg](void* k, StructOpsLink* l) { f(static_cast<T*>(k), l); };
-    if (update)
-      d.ops.update = [f = update](void* k, void* old, StructOpsLink* l) {
+    if (auto f = this->reg) d.ops.reg = [f](void* k, StructOpsLink* l) { return f(static_cast<T*>(k), l); };
+    if (auto f = this->unreg) d.ops.unreg = [f](void* k, StructOpsLink* l) { f(static_cast<T*>(k), l); };
+    if (auto f = this->update)
+      d.ops.update = [f](void* k, void* old, StructOpsLink* l) {
         return f(static_cast<T*>(k), static_cast<T*>(old), l);
       };
-    if (validate) d.ops.validate = [f = validate](void* k) { return f(static_cast<T*>(k)); };
+    if (auto f = this->validate) d.ops.validate = [f](void* k) { return f(static_cast<T*>(k)); };
     return d;
   }
 

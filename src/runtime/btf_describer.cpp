@@ -157,7 +157,7 @@ Result<uint32_t> BtfDescriber::define_func(std::string_view name, const void* ad
   return id;
 }
 
-Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsDesc& desc) {
+Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsRegistration& desc) {
   const std::string where = fmt::format("struct_ops {}", desc.name);
   if (Error e = check_open(where)) return e;
   auto err = [&](int code, std::string msg) { return Error(code, fmt::format("{}: {}: {}", owner_name_, where, msg)); };
@@ -183,13 +183,15 @@ Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsDesc& desc) {
     if (m.offset < end)
       return err(-EINVAL, fmt::format("member '{}' at byte {} overlaps the one before it", m.name, m.offset));
     uint32_t type = 0;
+    uint32_t ret = 0;               // a function pointer's return and
+    std::vector<btf::Param> named;  // named parameters, for its stub
     if (m.is_func) {
       if (!m.param_names.empty() && m.param_names.size() != m.params.size())
         return err(-EINVAL, fmt::format("member '{}': {} parameter names for {} parameters", m.name,
                                         m.param_names.size(), m.params.size()));
       auto r = type_id(b, m.ret, mwhere + ": return type");
       if (!r.ok()) return r.error();
-      std::vector<btf::Param> anon, named;
+      std::vector<btf::Param> anon;
       for (size_t i = 0; i < m.params.size(); i++) {
         auto t = type_id(b, m.params[i], fmt::format("{}: parameter {}", mwhere, i + 1));
         if (!t.ok()) return t.error();
@@ -197,13 +199,8 @@ Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsDesc& desc) {
         named.push_back({m.param_names.empty() ? std::string() : m.param_names[i], *t});
       }
       type = b.pointer(b.func_proto(*r, anon));
+      ret = *r;
       end = m.offset + sizeof(void*);
-      // The stub is read from the caller's instance only once it is inside it.
-      if (end > desc.size)
-        return err(-EINVAL, fmt::format("member '{}' runs past the struct's {} bytes", m.name, desc.size));
-      const void* stub =
-          *reinterpret_cast<const void* const*>(static_cast<const char*>(desc.cfi_stubs) + m.offset);
-      if (stub) stubs.push_back({fmt::format("{}__{}", desc.name, m.name), *r, std::move(named)});
     } else {
       if (!m.param_names.empty()) return err(-EINVAL, fmt::format("data member '{}' has parameter names", m.name));
       auto t = type_id(b, m.type, mwhere);
@@ -214,6 +211,13 @@ Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsDesc& desc) {
     }
     if (end > desc.size)
       return err(-EINVAL, fmt::format("member '{}' runs past the struct's {} bytes", m.name, desc.size));
+    // The stub is read from the caller's instance only once the member is
+    // known to lie inside it.
+    if (m.is_func) {
+      const void* stub =
+          *reinterpret_cast<const void* const*>(static_cast<const char*>(desc.cfi_stubs) + m.offset);
+      if (stub) stubs.push_back({fmt::format("{}__{}", desc.name, m.name), ret, std::move(named)});
+    }
     fields.push_back({m.name, type, m.offset * 8});
   }
   const uint32_t id = b.struct_type(desc.name, static_cast<uint32_t>(desc.size), fields);
@@ -228,26 +232,25 @@ Result<uint32_t> BtfDescriber::emit_struct_ops(const StructOpsDesc& desc) {
   return id;
 }
 
-Result<uint32_t> BtfDescriber::register_struct_ops(const StructOpsDesc& desc, const module::BtfOwner* owner,
-                                                   struct_ops::StructOpsTable& table) {
+Result<uint32_t> BtfDescriber::register_struct_ops(const StructOpsRegistration& desc,
+                                                   const module::BtfOwner* owner, struct_ops::StructOpsTable& table) {
   const uint32_t mark = btf_->end_id();
-  auto id = emit_struct_ops(desc);
-  Error e = id.ok() ? Error() : id.error();
-  if (!e) {
+  uint32_t id = 0;
+  auto both_halves = [&]() -> Error {
+    auto emitted = emit_struct_ops(desc);
+    if (!emitted.ok()) return emitted.error();
+    id = *emitted;
     auto d = struct_ops::desc_init(*btf_, owner, desc.name, desc.cfi_stubs, desc.ops);
-    if (d.ok()) {
-      auto added = table.add(std::move(*d));
-      if (!added.ok()) e = added.error();
-    } else {
-      e = d.error();
-    }
-  }
-  if (e) {
+    if (!d.ok()) return d.error();
+    auto added = table.add(std::move(*d));
+    return added.ok() ? Error() : added.error();
+  };
+  if (Error e = both_halves()) {
     // Nothing of a refused registration stays: a corrected retry starts clean.
     if (Error t = btf_->truncate(mark)) return t.context(fmt::format("{}: struct_ops {}", owner_name_, desc.name));
     return e;
   }
-  if (desc.cxx_name) records_[desc.cxx_name] = *id;
+  if (desc.cxx_name) records_[desc.cxx_name] = id;
   return id;
 }
 

@@ -38,7 +38,7 @@ class BtfDescriber {
   /// it back into a descriptor (struct_ops::desc_init) and adds that to
   /// `table` for `owner`, then binds the C++ type to the struct. On any
   /// error the BTF is as it was before the call. Returns the struct's id.
-  Result<uint32_t> register_struct_ops(const StructOpsDesc& desc, const module::BtfOwner* owner,
+  Result<uint32_t> register_struct_ops(const StructOpsRegistration& desc, const module::BtfOwner* owner,
                                        struct_ops::StructOpsTable& table);
   Result<uint32_t> find(std::string_view name, uint32_t kind) const;
   /// The BTF id of the struct bound to C++ type `cxx_name` (here or in the base).
@@ -66,7 +66,7 @@ class BtfDescriber {
   // FUNC <name>__<member> per function pointer whose stub is non-null, with
   // the member's own parameter types and the given names (their
   // annotations). Returns the struct's id.
-  Result<uint32_t> emit_struct_ops(const StructOpsDesc& desc);
+  Result<uint32_t> emit_struct_ops(const StructOpsRegistration& desc);
   void point_at(uint32_t from, uint32_t to);
 
   std::string owner_name_;

@@ -107,11 +107,7 @@ Error HostRegistrar::register_dtor(const char* cxx_name, std::string_view dtor) 
   return kfuncs_.register_dtor_kfuncs(&host_, {{*st, *fn}});
 }
 
-}  // namespace hostbpf::detail
-
-namespace hostbpf::detail {
-
-Result<uint32_t> HostRegistrar::register_struct_ops(const StructOpsDesc& desc) {
+Result<uint32_t> HostRegistrar::register_struct_ops(const StructOpsRegistration& desc) {
   std::lock_guard lock(mu_);
   if (Error e = check(fmt::format("struct_ops {}", desc.name))) return e;
   return d_.register_struct_ops(desc, &host_, struct_ops_);

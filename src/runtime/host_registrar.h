@@ -52,7 +52,7 @@ class HostRegistrar final : public Registrar {
                                const std::vector<std::string>& param_names) override;
   Error register_kfunc(uint32_t id, uint32_t flags, const std::vector<ProgType>& types) override;
   Error register_dtor(const char* cxx_name, std::string_view dtor) override;
-  Result<uint32_t> register_struct_ops(const StructOpsDesc& desc) override;
+  Result<uint32_t> register_struct_ops(const StructOpsRegistration& desc) override;
 
  private:
   // The runtime's own error (an unreadable host BTF), then -EBUSY once sealed.

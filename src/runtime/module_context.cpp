@@ -105,7 +105,7 @@ Error ModuleContextImpl::register_pending() {
   return rt_.kfuncs.register_dtor_kfuncs(mod_->owner(), pairs);
 }
 
-Result<uint32_t> ModuleContextImpl::register_struct_ops(const StructOpsDesc& desc) {
+Result<uint32_t> ModuleContextImpl::register_struct_ops(const StructOpsRegistration& desc) {
   return d_.register_struct_ops(desc, mod_->owner(), rt_.struct_ops);
 }
 

@@ -44,7 +44,7 @@ class ModuleContextImpl final : public ModuleContext {
   Error register_dtor(const char* cxx_name, std::string_view dtor) override;
   /// Into the module's split BTF and its struct_ops table, during init; the
   /// types go when the module does.
-  Result<uint32_t> register_struct_ops(const StructOpsDesc& desc) override;
+  Result<uint32_t> register_struct_ops(const StructOpsRegistration& desc) override;
 
   bool published() const { return published_; }
   /// The message given to fail() (empty when none).

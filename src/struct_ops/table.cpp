@@ -6,10 +6,14 @@
 
 namespace hostbpf::struct_ops {
 
-const StructOpsTable::Tab* StructOpsTable::tab_of(const module::BtfOwner* owner) const {
-  for (const Tab& t : tabs_)
+StructOpsTable::Tab* StructOpsTable::tab_of(const module::BtfOwner* owner) {
+  for (Tab& t : tabs_)
     if (t.owner == owner) return &t;
   return nullptr;
+}
+
+const StructOpsTable::Tab* StructOpsTable::tab_of(const module::BtfOwner* owner) const {
+  return const_cast<StructOpsTable*>(this)->tab_of(owner);
 }
 
 template <class Pred>
@@ -25,7 +29,7 @@ const StructOpsDesc* StructOpsTable::find_if(const module::BtfOwner* owner, Pred
 Result<const StructOpsDesc*> StructOpsTable::add(StructOpsDesc desc) {
   const std::string owner_name = desc.owner ? desc.owner->name : "vmlinux";
   std::lock_guard lock(mu_);
-  Tab* tab = const_cast<Tab*>(tab_of(desc.owner));
+  Tab* tab = tab_of(desc.owner);
   if (tab)
     for (const auto& d : tab->ops)
       if (d->name == desc.name)

@@ -39,6 +39,7 @@ class StructOpsTable {
     const module::BtfOwner* owner;
     std::vector<std::unique_ptr<StructOpsDesc>> ops;
   };
+  Tab* tab_of(const module::BtfOwner* owner);
   const Tab* tab_of(const module::BtfOwner* owner) const;
   template <class Pred>
   const StructOpsDesc* find_if(const module::BtfOwner* owner, Pred pred) const;

@@ -58,7 +58,7 @@ class StructOpsRegistration : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(rt.host().define<demo_state>("demo_state", {{"val", &demo_state::val}}).ok()); }
   uint32_t btf_end() { return state(rt).host.btf->end_id(); }
   // A refused registration: its code and message, and the BTF untouched.
-  void expect_refused(const StructOpsDesc& d, int code, const std::string& msg) {
+  void expect_refused(const ::hostbpf::StructOpsRegistration& d, int code, const std::string& msg) {
     const uint32_t before = btf_end();
     auto r = rt.host().register_struct_ops(d);
     ASSERT_FALSE(r.ok());
@@ -153,10 +153,10 @@ TEST_F(StructOpsRegistration, TheSameTypeTwiceIsEexist) {
 }
 
 TEST_F(StructOpsRegistration, AnnotationOnANonStructPointerIsEinval) {
-  expect_refused(demo({"st", "arg__nullable"}).desc(), -EINVAL,
+  expect_refused(demo({"st", "arg__nullable"}).registration(), -EINVAL,
                  "vmlinux: struct_ops demo_ops: stub function demo_ops__on_event has __nullable tagging to an "
                  "unsupported type");
-  expect_refused(demo({"st", "arg__ref"}).desc(), -EINVAL, "has __ref tagging to an unsupported type");
+  expect_refused(demo({"st", "arg__ref"}).registration(), -EINVAL, "has __ref tagging to an unsupported type");
   // Nothing of the refused tries stays: the corrected one registers.
   auto id = rt.host().add_struct_ops(demo());
   EXPECT_TRUE(id.ok()) << id.error().message();
@@ -173,12 +173,12 @@ TEST_F(StructOpsRegistration, ReturningAPointerToANonStructIsEopnotsupp) {
   ops.member("bad", &ptr_ops::bad);
   ops.reg = [](ptr_ops*, StructOpsLink*) { return 0; };
   ops.unreg = [](ptr_ops*, StructOpsLink*) {};
-  expect_refused(ops.desc(), -EOPNOTSUPP,
+  expect_refused(ops.registration(), -EOPNOTSUPP,
                  "func ptr bad in struct ptr_ops returns non-struct pointer, which is not supported");
 }
 
 TEST_F(StructOpsRegistration, AnAnonymousMemberIsEopnotsupp) {
-  StructOpsDesc d = demo().desc();
+  ::hostbpf::StructOpsRegistration d = demo().registration();
   d.members[3].name = "";
   expect_refused(d, -EOPNOTSUPP, "anon member in struct demo_ops is not supported");
 }
@@ -188,7 +188,7 @@ TEST_F(StructOpsRegistration, MoreThan64MembersIsEinval) {
     uint8_t b[65];
   };
   static const wide stubs{};
-  StructOpsDesc d;
+  ::hostbpf::StructOpsRegistration d;
   d.name = "wide_ops";
   d.size = sizeof(wide);
   d.align = 1;
@@ -209,13 +209,13 @@ TEST_F(StructOpsRegistration, MoreThan64MembersIsEinval) {
 }
 
 TEST_F(StructOpsRegistration, StubsRegAndUnregAreRequired) {
-  StructOpsDesc d = demo().desc();
+  ::hostbpf::StructOpsRegistration d = demo().registration();
   d.cfi_stubs = nullptr;
   expect_refused(d, -EINVAL, "struct_ops demo_ops: no cfi_stubs");
-  d = demo().desc();
+  d = demo().registration();
   d.ops.reg = nullptr;
   expect_refused(d, -EINVAL, "a struct_ops type needs both reg and unreg");
-  d = demo().desc();
+  d = demo().registration();
   d.ops.unreg = nullptr;
   expect_refused(d, -EINVAL, "a struct_ops type needs both reg and unreg");
 }
@@ -224,7 +224,7 @@ TEST_F(StructOpsRegistration, InitRunsOnceAndItsFailureRefuses) {
   int calls = 0;
   StructOps<demo_ops> ops = demo();
   ops.init = [&] { return ++calls, -1; };
-  expect_refused(ops.desc(), -EINVAL, "vmlinux: Error in init bpf_struct_ops demo_ops");
+  expect_refused(ops.registration(), -EINVAL, "vmlinux: Error in init bpf_struct_ops demo_ops");
   EXPECT_EQ(calls, 1);
   ops.init = [&] { return ++calls, 0; };
   ASSERT_TRUE(rt.host().add_struct_ops(ops).ok());
@@ -232,17 +232,17 @@ TEST_F(StructOpsRegistration, InitRunsOnceAndItsFailureRefuses) {
 }
 
 TEST_F(StructOpsRegistration, MembersMustFitAndNotOverlap) {
-  StructOpsDesc d = demo().desc();
+  ::hostbpf::StructOpsRegistration d = demo().registration();
   d.members[3].offset = sizeof(demo_ops);
   expect_refused(d, -EINVAL, "member 'capacity' runs past the struct's");
-  d = demo().desc();
+  d = demo().registration();
   d.members.resize(2);
   d.members[1].offset = sizeof(demo_ops);  // a function pointer past the end: its stub is never read
   expect_refused(d, -EINVAL, "member 'pick' runs past the struct's");
-  d = demo().desc();
+  d = demo().registration();
   d.members[1].offset = 4;
   expect_refused(d, -EINVAL, "member 'pick' at byte 4 overlaps the one before it");
-  d = demo().desc();
+  d = demo().registration();
   d.members[0].param_names = {"only_one"};
   expect_refused(d, -EINVAL, "member 'on_event': 1 parameter names for 2 parameters");
 }
